@@ -1,0 +1,474 @@
+#include "store/rocks_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+#include "store/encoding.h"
+#include "store/expiry_filter.h"
+
+namespace jindou::store {
+namespace {
+
+constexpr const char* kColumnNames[] = {"default",      "msg",  "msg_id",     "client_no",
+                                        "channel",      "member", "user_channel", "user",
+                                        "sync_queue",   "cursor"};
+static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
+
+Error to_error(const rocksdb::Status& s) {
+  if (s.IsIOError() || s.IsNoSpace() || s.IsCorruption()) {
+    return Error::unavailable("storage unavailable: " + s.ToString());
+  }
+  return Error::internal("storage error: " + s.ToString());
+}
+
+// Exclusive upper bound covering every message key of `channel`.
+std::string channel_end(const ChannelKey& channel) {
+  std::string end = message_key(channel, UINT64_MAX);
+  end.push_back('\0');
+  return end;
+}
+
+// Exclusive upper bound for keys starting with `prefix` ("" when there is none).
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& c = reinterpret_cast<unsigned char&>(prefix.back());
+    if (c != 0xFF) {
+      ++c;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace
+
+RocksStore::RocksStore(RocksStoreOptions options) : options_(std::move(options)) {
+  if (!options_.clock) {
+    options_.clock = [] {
+      return std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+}
+
+Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) {
+  std::unique_ptr<RocksStore> store(new RocksStore(std::move(options)));
+  const auto& opt = store->options_;
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(opt.memtable_budget_bytes);
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(opt.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  table.checksum = rocksdb::kXXH3;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (size_t i = 0; i < std::size(kColumnNames); ++i) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.bottommost_compression = rocksdb::kZSTD;
+    const auto column = static_cast<Column>(i);
+    if (column == Column::kMessage || column == Column::kMessageId ||
+        column == Column::kClientNo) {
+      auto filter = make_expiry_filter(
+          column == Column::kMessage ? ExpiryLayout::kMessage : ExpiryLayout::kIndex,
+          opt.retention_seconds, opt.clock);
+      cf.compaction_filter = filter.get();
+      store->filters_.push_back(std::move(filter));
+      // Revisit old files daily so expired messages are removed even without new writes.
+      cf.periodic_compaction_seconds = 24 * 3600;
+    }
+    descriptors.emplace_back(kColumnNames[i], cf);
+  }
+
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(db_options, opt.path, descriptors, &store->handles_, &db);
+  if (!s.ok()) return Error::unavailable("cannot open the data directory: " + s.ToString());
+  store->db_.reset(db);
+  RocksStore* raw = store.get();
+  store->committer_ = std::make_unique<GroupCommitter>(
+      [raw](const std::vector<GroupCommitter::Pending>& group) { return raw->write_group(group); },
+      opt.max_group_ops);
+  return store;
+}
+
+RocksStore::~RocksStore() { close(); }
+
+void RocksStore::close() {
+  if (committer_) committer_->stop();
+  committer_.reset();
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    handles_.clear();
+    db_->Close();
+    db_.reset();
+  }
+}
+
+rocksdb::ColumnFamilyHandle* RocksStore::cf(Column c) const {
+  return handles_[static_cast<size_t>(c)];
+}
+
+Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group) {
+  rocksdb::WriteBatch batch;
+  uint64_t messages = 0;
+  for (const auto& pending : group) {
+    for (const auto& op : pending.writes.ops()) {
+      rocksdb::Status s;
+      switch (op.kind) {
+        case WriteSet::OpKind::kPut:
+          s = batch.Put(cf(op.column), op.key, op.value);
+          break;
+        case WriteSet::OpKind::kDelete:
+          s = batch.Delete(cf(op.column), op.key);
+          break;
+        case WriteSet::OpKind::kDeleteRange:
+          s = batch.DeleteRange(cf(op.column), op.key, op.value);
+          break;
+      }
+      if (!s.ok()) return to_error(s);
+    }
+    messages += pending.writes.message_count();
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return to_error(s);
+  messages_written_.fetch_add(messages, std::memory_order_relaxed);
+  write_sets_.fetch_add(group.size(), std::memory_order_relaxed);
+  return {};
+}
+
+void RocksStore::commit(WriteSet writes, CommitCallback done) {
+  committer_->submit(std::move(writes), std::move(done));
+}
+
+Status RocksStore::commit_and_wait(WriteSet writes) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  commit(std::move(writes), [&promise](const Status& s) { promise.set_value(s); });
+  return future.get();
+}
+
+int64_t RocksStore::now() const { return options_.clock(); }
+
+bool RocksStore::visible(const Message& m, int64_t now) const {
+  return index_visible(m.expires_at(), m.timestamp, now);
+}
+
+bool RocksStore::index_visible(int64_t expires_at, int64_t timestamp, int64_t now) const {
+  if (expires_at != 0 && now >= expires_at) return false;
+  return options_.retention_seconds == 0 || timestamp + options_.retention_seconds > now;
+}
+
+Result<std::optional<std::string>> RocksStore::get(Column c, const std::string& key) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), cf(c), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return to_error(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<uint64_t> RocksStore::max_seq(const ChannelKey& channel) {
+  auto v = get(Column::kChannel, channel_record_key(channel, ChannelRecord::kMaxSeq));
+  if (!v.ok()) return v.error();
+  if (!v->has_value() || (*v)->size() != 8) return uint64_t{0};
+  return get_u64((*v)->data());
+}
+
+Result<std::optional<Message>> RocksStore::message(const ChannelKey& channel, uint64_t seq) {
+  const std::string key = message_key(channel, seq);
+  auto v = get(Column::kMessage, key);
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<Message>();
+  auto m = decode_message(key, **v);
+  if (!m) return Error::internal("stored message is unreadable");
+  if (!visible(*m, now())) return std::optional<Message>();
+  return m;
+}
+
+Result<std::optional<Message>> RocksStore::message_by_id(int64_t message_id) {
+  auto v = get(Column::kMessageId, message_id_key(message_id));
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<Message>();
+  auto e = decode_index(**v);
+  if (!e) return Error::internal("stored message index is unreadable");
+  if (!index_visible(e->expires_at, e->timestamp, now())) return std::optional<Message>();
+  return message(e->channel, e->seq);
+}
+
+Result<std::optional<MessageRef>> RocksStore::find_client_msg(const ChannelKey& channel,
+                                                              std::string_view from_uid,
+                                                              std::string_view client_msg_no) {
+  auto v = get(Column::kClientNo, client_no_key(channel, client_msg_no, from_uid));
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<MessageRef>();
+  auto e = decode_index(**v);
+  if (!e) return Error::internal("stored client_msg_no index is unreadable");
+  if (!index_visible(e->expires_at, e->timestamp, now())) return std::optional<MessageRef>();
+  return std::optional<MessageRef>(MessageRef{e->message_id, e->seq, std::move(e->channel)});
+}
+
+Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(
+    const ChannelKey& channel, std::string_view client_msg_no) {
+  const std::string prefix = client_no_prefix(channel, client_msg_no);
+  const std::string end = prefix_end(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kClientNo)));
+  std::vector<Message> out;
+  const int64_t t = now();
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto e = decode_index(it->value().ToStringView());
+    if (!e || !index_visible(e->expires_at, e->timestamp, t)) continue;
+    auto m = message(e->channel, e->seq);
+    if (!m.ok()) return m.error();
+    if (m->has_value()) out.push_back(std::move(**m));
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, uint64_t to,
+                                    bool descending, size_t limit) {
+  const std::string lower_key = message_key(channel, from);
+  const std::string upper_key = to == 0 ? channel_end(channel) : message_key(channel, to);
+  rocksdb::Slice lower(lower_key);
+  rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessage)));
+  ScanResult result;
+  const int64_t t = now();
+  if (descending) {
+    it->SeekToLast();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); descending ? it->Prev() : it->Next()) {
+    auto m = decode_message(it->key().ToStringView(), it->value().ToStringView());
+    if (!m) return Error::internal("stored message is unreadable");
+    if (!visible(*m, t)) continue;
+    if (result.messages.size() == limit) {
+      result.more = true;
+      break;
+    }
+    result.messages.push_back(std::move(*m));
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  if (descending) std::reverse(result.messages.begin(), result.messages.end());
+  return result;
+}
+
+Status RocksStore::for_each_by_id(bool descending, int64_t start_exclusive,
+                                  const std::function<bool(Message&&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kMessageId)));
+  if (descending) {
+    if (start_exclusive <= 0) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(message_id_key(start_exclusive - 1));
+    }
+  } else {
+    it->Seek(message_id_key(start_exclusive + 1));
+  }
+  const int64_t t = now();
+  for (; it->Valid(); descending ? it->Prev() : it->Next()) {
+    auto e = decode_index(it->value().ToStringView());
+    if (!e || !index_visible(e->expires_at, e->timestamp, t)) continue;
+    auto m = message(e->channel, e->seq);
+    if (!m.ok()) return m.error();
+    if (!m->has_value()) continue;
+    if (!visit(std::move(**m))) break;
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return {};
+}
+
+Status RocksStore::for_each_in_channel(const ChannelKey& channel, bool descending,
+                                       uint64_t start_exclusive,
+                                       const std::function<bool(Message&&)>& visit) {
+  std::string lower_key = message_key(channel, 0);
+  std::string upper_key = channel_end(channel);
+  if (start_exclusive > 0) {
+    if (descending) {
+      upper_key = message_key(channel, start_exclusive);
+    } else {
+      lower_key = message_key(channel, start_exclusive + 1);
+    }
+  }
+  rocksdb::Slice lower(lower_key);
+  rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessage)));
+  const int64_t t = now();
+  if (descending) {
+    it->SeekToLast();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); descending ? it->Prev() : it->Next()) {
+    auto m = decode_message(it->key().ToStringView(), it->value().ToStringView());
+    if (!m) return Error::internal("stored message is unreadable");
+    if (!visible(*m, t)) continue;
+    if (!visit(std::move(*m))) break;
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return {};
+}
+
+Result<int64_t> RocksStore::max_message_id() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kMessageId)));
+  it->SeekToLast();
+  if (!it->status().ok()) return to_error(it->status());
+  if (!it->Valid() || it->key().size() != 8) return int64_t{0};
+  return static_cast<int64_t>(get_u64(it->key().data()));
+}
+
+Result<std::optional<ChannelInfo>> RocksStore::channel_info(const ChannelKey& channel) {
+  auto v = get(Column::kChannel, channel_record_key(channel, ChannelRecord::kInfo));
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<ChannelInfo>();
+  auto info = decode_channel_info(**v);
+  if (!info) return Error::internal("stored channel info is unreadable");
+  return info;
+}
+
+Result<std::vector<std::string>> RocksStore::members(const ChannelKey& channel,
+                                                     MemberRole role) {
+  const std::string prefix = member_prefix(channel, role);
+  const std::string end = prefix_end(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMember)));
+  std::vector<std::string> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    out.emplace_back(it->key().ToStringView().substr(prefix.size()));
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+Result<bool> RocksStore::is_member(const ChannelKey& channel, MemberRole role,
+                                   std::string_view uid) {
+  auto v = get(Column::kMember, member_key(channel, role, uid));
+  if (!v.ok()) return v.error();
+  return v->has_value();
+}
+
+Result<bool> RocksStore::has_members(const ChannelKey& channel, MemberRole role) {
+  const std::string prefix = member_prefix(channel, role);
+  const std::string end = prefix_end(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMember)));
+  it->Seek(prefix);
+  if (!it->status().ok()) return to_error(it->status());
+  return it->Valid();
+}
+
+Result<std::optional<UserToken>> RocksStore::user_token(std::string_view uid,
+                                                        uint8_t device_flag) {
+  auto v = get(Column::kUser, user_token_key(uid, device_flag));
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<UserToken>();
+  const std::string& raw = **v;
+  if (raw.size() < 2 || static_cast<uint8_t>(raw[0]) != kValueVersion) {
+    return Error::internal("stored user token is unreadable");
+  }
+  return std::optional<UserToken>(UserToken{raw.substr(2), static_cast<uint8_t>(raw[1])});
+}
+
+Result<std::vector<SyncQueueEntry>> RocksStore::sync_queue(std::string_view uid, size_t limit) {
+  const std::string prefix = sync_queue_prefix(uid);
+  const std::string end = prefix_end(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kSyncQueue)));
+  std::vector<SyncQueueEntry> out;
+  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
+    auto key = it->key().ToStringView();
+    auto value = it->value().ToStringView();
+    if (key.size() != prefix.size() + 8) continue;
+    SyncQueueEntry e;
+    e.position = get_u64(key.data() + prefix.size());
+    auto channel = take_channel(value);
+    if (!channel || value.size() != 8) continue;
+    e.channel = std::move(*channel);
+    e.seq = get_u64(value.data());
+    out.push_back(std::move(e));
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+Result<uint64_t> RocksStore::last_sync_queue_position(std::string_view uid) {
+  const std::string prefix = sync_queue_prefix(uid);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kSyncQueue)));
+  it->SeekForPrev(sync_queue_key(uid, UINT64_MAX));
+  if (!it->status().ok()) return to_error(it->status());
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) {
+    return uint64_t{0};
+  }
+  return get_u64(it->key().data() + prefix.size());
+}
+
+Result<std::optional<std::string>> RocksStore::cursor(std::string_view name) {
+  return get(Column::kCursor, std::string(name));
+}
+
+StoreStats RocksStore::stats() const {
+  StoreStats s;
+  s.messages = messages_written_.load(std::memory_order_relaxed);
+  s.write_sets = write_sets_.load(std::memory_order_relaxed);
+  if (committer_) {
+    s.commits = committer_->groups_written();
+    s.largest_commit = committer_->largest_group();
+    s.healthy = !committer_->failed();
+  }
+  return s;
+}
+
+Status RocksStore::compact() {
+  for (auto* h : handles_) {
+    rocksdb::CompactRangeOptions o;
+    o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    auto s = db_->CompactRange(o, h, nullptr, nullptr);
+    if (!s.ok()) return to_error(s);
+  }
+  return {};
+}
+
+}  // namespace jindou::store

@@ -1,0 +1,96 @@
+// RocksStore: the Store on RocksDB, one column family per record kind (see encoding.h), group
+// commit through GroupCommitter, expiry by compaction filter plus read-time filtering.
+//
+// Lifecycle: open() creates or opens the database; close() (or the destructor) writes what is
+// pending, stops the commit thread and closes the database.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/group_committer.h"
+#include "store/store.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Cache;
+class CompactionFilter;
+}  // namespace rocksdb
+
+namespace jindou::store {
+
+struct RocksStoreOptions {
+  std::string path;
+  bool sync_writes = true;           // fsync before a commit completes
+  int64_t retention_seconds = 0;     // 0 = keep forever
+  size_t block_cache_bytes = 128u << 20;
+  size_t memtable_budget_bytes = 256u << 20;  // all column families together
+  size_t max_group_ops = 200000;     // ops in one group commit
+  std::function<int64_t()> clock;    // Unix seconds; default: system clock
+};
+
+class RocksStore final : public Store {
+ public:
+  static Result<std::unique_ptr<RocksStore>> open(RocksStoreOptions options);
+  ~RocksStore() override;
+  void close();
+
+  void commit(WriteSet writes, CommitCallback done) override;
+  Status commit_and_wait(WriteSet writes) override;
+
+  Result<uint64_t> max_seq(const ChannelKey& channel) override;
+  Result<std::optional<Message>> message(const ChannelKey& channel, uint64_t seq) override;
+  Result<std::optional<Message>> message_by_id(int64_t message_id) override;
+  Result<std::optional<MessageRef>> find_client_msg(const ChannelKey& channel,
+                                                    std::string_view from_uid,
+                                                    std::string_view client_msg_no) override;
+  Result<std::vector<Message>> messages_by_client_msg_no(const ChannelKey& channel,
+                                                         std::string_view client_msg_no) override;
+  Result<ScanResult> scan(const ChannelKey& channel, uint64_t from, uint64_t to, bool descending,
+                          size_t limit) override;
+  Status for_each_by_id(bool descending, int64_t start_exclusive,
+                        const std::function<bool(Message&&)>& visit) override;
+  Status for_each_in_channel(const ChannelKey& channel, bool descending, uint64_t start_exclusive,
+                             const std::function<bool(Message&&)>& visit) override;
+  Result<int64_t> max_message_id() override;
+
+  Result<std::optional<ChannelInfo>> channel_info(const ChannelKey& channel) override;
+  Result<std::vector<std::string>> members(const ChannelKey& channel, MemberRole role) override;
+  Result<bool> is_member(const ChannelKey& channel, MemberRole role,
+                         std::string_view uid) override;
+  Result<bool> has_members(const ChannelKey& channel, MemberRole role) override;
+
+  Result<std::optional<UserToken>> user_token(std::string_view uid, uint8_t device_flag) override;
+
+  Result<std::vector<SyncQueueEntry>> sync_queue(std::string_view uid, size_t limit) override;
+  Result<uint64_t> last_sync_queue_position(std::string_view uid) override;
+
+  Result<std::optional<std::string>> cursor(std::string_view name) override;
+
+  StoreStats stats() const override;
+  int64_t now() const override;
+
+  // Runs a full compaction (expired messages are physically removed); for tests and operators.
+  Status compact();
+
+ private:
+  explicit RocksStore(RocksStoreOptions options);
+  Status write_group(const std::vector<GroupCommitter::Pending>& group);
+  rocksdb::ColumnFamilyHandle* cf(Column c) const;
+  bool visible(const Message& m, int64_t now) const;
+  bool index_visible(int64_t expires_at, int64_t timestamp, int64_t now) const;
+  Result<std::optional<std::string>> get(Column c, const std::string& key);
+
+  RocksStoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::shared_ptr<rocksdb::CompactionFilter>> filters_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::atomic<uint64_t> messages_written_{0};
+  std::atomic<uint64_t> write_sets_{0};
+};
+
+}  // namespace jindou::store

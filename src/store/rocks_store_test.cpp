@@ -1,0 +1,262 @@
+#include "store/rocks_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+
+namespace jindou::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RocksStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("jindou-store-" + std::to_string(std::random_device{}()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void reopen(int64_t retention = 0) {
+    store_.reset();
+    RocksStoreOptions o;
+    o.path = dir_.string();
+    o.retention_seconds = retention;
+    o.clock = [this] { return clock_.load(); };
+    auto s = RocksStore::open(o);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s.value());
+  }
+  Message msg(const ChannelKey& ch, uint64_t seq, std::string cmn = "", uint32_t expire = 0) {
+    Message m;
+    m.message_id = 1000 + static_cast<int64_t>(next_id_++);
+    m.message_seq = seq;
+    m.channel = ch;
+    m.from_uid = "alice";
+    m.client_msg_no = std::move(cmn);
+    m.timestamp = clock_.load();
+    m.expire = expire;
+    m.payload = "p" + std::to_string(seq);
+    return m;
+  }
+  void put(const std::vector<Message>& ms) {
+    WriteSet ws;
+    for (const auto& m : ms) ws.put_message(m);
+    ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  }
+  std::vector<uint64_t> seqs(const ScanResult& r) {
+    std::vector<uint64_t> out;
+    for (const auto& m : r.messages) out.push_back(m.message_seq);
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<RocksStore> store_;
+  std::atomic<int64_t> clock_{1'700'000'000};
+  uint64_t next_id_ = 0;
+  const ChannelKey g1_{"g1", kChannelGroup};
+  const ChannelKey g2_{"g2", kChannelGroup};
+};
+
+TEST_F(RocksStoreTest, StoresAndFindsByEveryKey) {
+  put({msg(g1_, 1, "a"), msg(g1_, 2, "b"), msg(g2_, 1, "a")});
+  EXPECT_EQ(*store_->max_seq(g1_), 2u);
+  EXPECT_EQ(*store_->max_seq(g2_), 1u);
+  EXPECT_EQ(*store_->max_seq({"nope", 2}), 0u);
+
+  auto m = store_->message(g1_, 2);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ((*m)->payload, "p2");
+  EXPECT_EQ((*m)->client_msg_no, "b");
+
+  auto by_id = store_->message_by_id((*m)->message_id);
+  ASSERT_TRUE(by_id.ok() && by_id->has_value());
+  EXPECT_EQ((*by_id)->message_seq, 2u);
+  EXPECT_EQ((*by_id)->channel, g1_);
+
+  auto ref = store_->find_client_msg(g1_, "alice", "a");
+  ASSERT_TRUE(ref.ok() && ref->has_value());
+  EXPECT_EQ((*ref)->message_seq, 1u);
+  EXPECT_FALSE(store_->find_client_msg(g1_, "bob", "a")->has_value());
+  EXPECT_FALSE(store_->find_client_msg(g1_, "alice", "zzz")->has_value());
+
+  auto all = store_->messages_by_client_msg_no(g2_, "a");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].channel, g2_);
+  EXPECT_EQ(*store_->max_message_id(), 1002);
+}
+
+TEST_F(RocksStoreTest, ScanRangesAndMore) {
+  std::vector<Message> ms;
+  for (uint64_t s = 1; s <= 10; ++s) ms.push_back(msg(g1_, s));
+  ms.push_back(msg(g2_, 1));
+  put(ms);
+
+  auto up = store_->scan(g1_, 3, 0, false, 4);
+  EXPECT_EQ(seqs(*up), (std::vector<uint64_t>{3, 4, 5, 6}));
+  EXPECT_TRUE(up->more);
+
+  auto up_bounded = store_->scan(g1_, 3, 7, false, 10);
+  EXPECT_EQ(seqs(*up_bounded), (std::vector<uint64_t>{3, 4, 5, 6}));
+  EXPECT_FALSE(up_bounded->more);
+
+  auto exact = store_->scan(g1_, 7, 0, false, 4);
+  EXPECT_EQ(seqs(*exact), (std::vector<uint64_t>{7, 8, 9, 10}));
+  EXPECT_FALSE(exact->more);
+
+  auto down = store_->scan(g1_, 0, 8, true, 3);
+  EXPECT_EQ(seqs(*down), (std::vector<uint64_t>{5, 6, 7}));
+  EXPECT_TRUE(down->more);
+
+  auto down_bounded = store_->scan(g1_, 5, 8, true, 5);
+  EXPECT_EQ(seqs(*down_bounded), (std::vector<uint64_t>{5, 6, 7}));
+  EXPECT_FALSE(down_bounded->more);
+
+  auto newest = store_->scan(g1_, 0, 0, true, 2);
+  EXPECT_EQ(seqs(*newest), (std::vector<uint64_t>{9, 10}));
+  EXPECT_TRUE(newest->more);
+
+  auto other = store_->scan(g2_, 0, 0, false, 100);
+  EXPECT_EQ(seqs(*other), (std::vector<uint64_t>{1}));
+  auto empty = store_->scan({"none", 2}, 0, 0, false, 100);
+  EXPECT_TRUE(empty->messages.empty());
+  EXPECT_FALSE(empty->more);
+}
+
+TEST_F(RocksStoreTest, ExpiredMessagesVanishFromEveryReadAndThenFromDisk) {
+  put({msg(g1_, 1, "keep"), msg(g1_, 2, "gone", 10), msg(g1_, 3, "keep2")});
+  const int64_t gone_id = store_->message(g1_, 2)->value().message_id;
+  clock_ += 9;
+  EXPECT_TRUE(store_->message(g1_, 2)->has_value());
+  clock_ += 1;  // now timestamp + expire
+  EXPECT_FALSE(store_->message(g1_, 2)->has_value());
+  EXPECT_FALSE(store_->message_by_id(gone_id)->has_value());
+  EXPECT_FALSE(store_->find_client_msg(g1_, "alice", "gone")->has_value());
+  EXPECT_TRUE(store_->messages_by_client_msg_no(g1_, "gone")->empty());
+  EXPECT_EQ(seqs(*store_->scan(g1_, 0, 0, false, 10)), (std::vector<uint64_t>{1, 3}));
+  int visited = 0;
+  ASSERT_TRUE(store_->for_each_by_id(false, 0, [&](Message&& m) {
+    EXPECT_NE(m.message_id, gone_id);
+    ++visited;
+    return true;
+  }).ok());
+  EXPECT_EQ(visited, 2);
+  // The max seq does not move back: the next message must not reuse seq 2 or 3.
+  EXPECT_EQ(*store_->max_seq(g1_), 3u);
+
+  ASSERT_TRUE(store_->compact().ok());
+  clock_ -= 100;  // back before the expiry: only a physical delete keeps it invisible now
+  EXPECT_FALSE(store_->message(g1_, 2)->has_value());
+  EXPECT_FALSE(store_->message_by_id(gone_id)->has_value());
+  EXPECT_FALSE(store_->find_client_msg(g1_, "alice", "gone")->has_value());
+  EXPECT_TRUE(store_->message(g1_, 1)->has_value());
+}
+
+TEST_F(RocksStoreTest, RetentionHidesOldMessages) {
+  reopen(3600);
+  put({msg(g1_, 1)});
+  clock_ += 100;
+  put({msg(g1_, 2)});
+  clock_ += 3550;  // message 1 is 3650 s old, message 2 is 3550 s old
+  EXPECT_EQ(seqs(*store_->scan(g1_, 0, 0, false, 10)), (std::vector<uint64_t>{2}));
+}
+
+TEST_F(RocksStoreTest, SurvivesReopen) {
+  put({msg(g1_, 1, "x"), msg(g1_, 2, "y", 5)});
+  clock_ += 10;
+  ASSERT_TRUE(store_->compact().ok());  // seq 2 physically gone
+  reopen();
+  EXPECT_EQ(*store_->max_seq(g1_), 2u);
+  EXPECT_TRUE(store_->message(g1_, 1)->has_value());
+  EXPECT_TRUE(store_->find_client_msg(g1_, "alice", "x")->has_value());
+}
+
+TEST_F(RocksStoreTest, MembersTokensAndCursors) {
+  WriteSet ws;
+  ws.put_channel_info(g1_, ChannelInfo{true, false, false, true, false});
+  ws.put_member(g1_, MemberRole::kSubscriber, "u1");
+  ws.put_member(g1_, MemberRole::kSubscriber, "u2");
+  ws.put_member(g1_, MemberRole::kDenylist, "u3");
+  ws.put_user_token("u1", 1, UserToken{"tok", 1});
+  ws.put_cursor("webhook", "42");
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+
+  EXPECT_EQ(store_->channel_info(g1_)->value(), (ChannelInfo{true, false, false, true, false}));
+  EXPECT_FALSE(store_->channel_info(g2_)->has_value());
+  EXPECT_EQ(*store_->members(g1_, MemberRole::kSubscriber),
+            (std::vector<std::string>{"u1", "u2"}));
+  EXPECT_TRUE(*store_->is_member(g1_, MemberRole::kDenylist, "u3"));
+  EXPECT_FALSE(*store_->is_member(g1_, MemberRole::kDenylist, "u1"));
+  EXPECT_TRUE(*store_->has_members(g1_, MemberRole::kDenylist));
+  EXPECT_FALSE(*store_->has_members(g1_, MemberRole::kAllowlist));
+  EXPECT_EQ(store_->user_token("u1", 1)->value(), (UserToken{"tok", 1}));
+  EXPECT_FALSE(store_->user_token("u1", 0)->has_value());
+  EXPECT_EQ(store_->cursor("webhook")->value(), "42");
+
+  WriteSet del;
+  del.delete_all_members(g1_, MemberRole::kSubscriber);
+  del.delete_user_token("u1", 1);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(del)).ok());
+  EXPECT_TRUE(store_->members(g1_, MemberRole::kSubscriber)->empty());
+  EXPECT_TRUE(*store_->is_member(g1_, MemberRole::kDenylist, "u3"));  // other roles untouched
+  EXPECT_FALSE(store_->user_token("u1", 1)->has_value());
+}
+
+TEST_F(RocksStoreTest, SyncQueue) {
+  WriteSet ws;
+  for (uint64_t p = 1; p <= 5; ++p) ws.push_sync_queue("u1", p, g1_, p * 10);
+  ws.push_sync_queue("u2", 1, g2_, 7);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  EXPECT_EQ(*store_->last_sync_queue_position("u1"), 5u);
+  EXPECT_EQ(*store_->last_sync_queue_position("nobody"), 0u);
+  auto q = store_->sync_queue("u1", 3);
+  ASSERT_EQ(q->size(), 3u);
+  EXPECT_EQ((*q)[0].position, 1u);
+  EXPECT_EQ((*q)[2].seq, 30u);
+  WriteSet ack;
+  ack.delete_sync_queue_through("u1", 3);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ack)).ok());
+  auto rest = store_->sync_queue("u1", 10);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].position, 4u);
+  EXPECT_EQ(store_->sync_queue("u2", 10)->size(), 1u);
+}
+
+TEST_F(RocksStoreTest, ForEachByIdOrdersAndStartsAfterOffset) {
+  put({msg(g1_, 1), msg(g2_, 1), msg(g1_, 2), msg(g2_, 2)});
+  std::vector<int64_t> ids;
+  ASSERT_TRUE(store_->for_each_by_id(true, 0, [&](Message&& m) {
+    ids.push_back(m.message_id);
+    return true;
+  }).ok());
+  EXPECT_EQ(ids, (std::vector<int64_t>{1003, 1002, 1001, 1000}));
+  ids.clear();
+  ASSERT_TRUE(store_->for_each_by_id(true, 1002, [&](Message&& m) {
+    ids.push_back(m.message_id);
+    return true;
+  }).ok());
+  EXPECT_EQ(ids, (std::vector<int64_t>{1001, 1000}));
+  ids.clear();
+  ASSERT_TRUE(store_->for_each_by_id(false, 1001, [&](Message&& m) {
+    ids.push_back(m.message_id);
+    return ids.size() < 1;
+  }).ok());
+  EXPECT_EQ(ids, (std::vector<int64_t>{1002}));
+  std::vector<uint64_t> seqs_seen;
+  ASSERT_TRUE(store_->for_each_in_channel(g1_, true, 0, [&](Message&& m) {
+    seqs_seen.push_back(m.message_seq);
+    return true;
+  }).ok());
+  EXPECT_EQ(seqs_seen, (std::vector<uint64_t>{2, 1}));
+}
+
+}  // namespace
+}  // namespace jindou::store

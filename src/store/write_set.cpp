@@ -1,0 +1,86 @@
+#include "store/write_set.h"
+
+#include "store/encoding.h"
+
+namespace jindou::store {
+
+void WriteSet::add(Column c, OpKind k, std::string key, std::string value) {
+  ops_.push_back(Op{c, k, std::move(key), std::move(value)});
+}
+
+void WriteSet::put_message(const Message& m) {
+  std::string key = message_key(m.channel, m.message_seq);
+  const std::string index = encode_index(m);
+  add(Column::kMessageId, OpKind::kPut, message_id_key(m.message_id), index);
+  if (!m.client_msg_no.empty()) {
+    add(Column::kClientNo, OpKind::kPut, client_no_key(m.channel, m.client_msg_no, m.from_uid),
+        index);
+  }
+  std::string seq_value;
+  put_u64(seq_value, m.message_seq);
+  std::string prefix = key.substr(0, key.size() - 8);
+  auto it = max_seq_op_.find(prefix);
+  if (it == max_seq_op_.end()) {
+    max_seq_op_.emplace(prefix, ops_.size());
+    prefix.push_back(static_cast<char>(ChannelRecord::kMaxSeq));
+    add(Column::kChannel, OpKind::kPut, std::move(prefix), std::move(seq_value));
+  } else if (get_u64(ops_[it->second].value.data()) < m.message_seq) {
+    ops_[it->second].value = std::move(seq_value);
+  }
+  add(Column::kMessage, OpKind::kPut, std::move(key), encode_message(m));
+  ++messages_;
+}
+
+void WriteSet::put_channel_info(const ChannelKey& key, const ChannelInfo& info) {
+  add(Column::kChannel, OpKind::kPut, channel_record_key(key, ChannelRecord::kInfo),
+      encode_channel_info(info));
+}
+
+void WriteSet::put_member(const ChannelKey& key, MemberRole role, std::string_view uid) {
+  add(Column::kMember, OpKind::kPut, member_key(key, role, uid));
+  if (role == MemberRole::kSubscriber) {
+    add(Column::kUserChannel, OpKind::kPut, user_channel_key(uid, key));
+  }
+}
+
+void WriteSet::delete_member(const ChannelKey& key, MemberRole role, std::string_view uid) {
+  add(Column::kMember, OpKind::kDelete, member_key(key, role, uid));
+  if (role == MemberRole::kSubscriber) {
+    add(Column::kUserChannel, OpKind::kDelete, user_channel_key(uid, key));
+  }
+}
+
+void WriteSet::delete_all_members(const ChannelKey& key, MemberRole role) {
+  std::string begin = member_prefix(key, role);
+  std::string end = begin;
+  end.back() = static_cast<char>(end.back() + 1);  // role bytes are ASCII letters: no overflow
+  add(Column::kMember, OpKind::kDeleteRange, std::move(begin), std::move(end));
+}
+
+void WriteSet::put_user_token(std::string_view uid, uint8_t device_flag, const UserToken& token) {
+  std::string value;
+  value.push_back(static_cast<char>(kValueVersion));
+  value.push_back(static_cast<char>(token.device_level));
+  value.append(token.token);
+  add(Column::kUser, OpKind::kPut, user_token_key(uid, device_flag), std::move(value));
+}
+
+void WriteSet::delete_user_token(std::string_view uid, uint8_t device_flag) {
+  add(Column::kUser, OpKind::kDelete, user_token_key(uid, device_flag));
+}
+
+void WriteSet::push_sync_queue(std::string_view uid, uint64_t position, const ChannelKey& key,
+                               uint64_t seq) {
+  add(Column::kSyncQueue, OpKind::kPut, sync_queue_key(uid, position), message_key(key, seq));
+}
+
+void WriteSet::delete_sync_queue_through(std::string_view uid, uint64_t last_position) {
+  add(Column::kSyncQueue, OpKind::kDeleteRange, sync_queue_key(uid, 0),
+      sync_queue_key(uid, last_position + 1));
+}
+
+void WriteSet::put_cursor(std::string_view name, std::string_view value) {
+  add(Column::kCursor, OpKind::kPut, std::string(name), std::string(value));
+}
+
+}  // namespace jindou::store

@@ -1,0 +1,77 @@
+// A set of changes that become durable together. Built on any thread by the engine, handed to
+// Store::commit, applied by the group committer as part of one fsync'd RocksDB write.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/channel.h"
+#include "model/message.h"
+
+namespace jindou::store {
+
+// Column families, in the order they are opened.
+enum class Column : uint8_t {
+  kDefault,
+  kMessage,
+  kMessageId,
+  kClientNo,
+  kChannel,
+  kMember,
+  kUserChannel,
+  kUser,
+  kSyncQueue,
+  kCursor,
+  kCount
+};
+
+struct UserToken {
+  std::string token;
+  uint8_t device_level = 0;  // 0 slave, 1 master
+  friend bool operator==(const UserToken&, const UserToken&) = default;
+};
+
+class WriteSet {
+ public:
+  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange };
+  struct Op {
+    Column column;
+    OpKind kind;
+    std::string key;
+    std::string value;  // kDeleteRange: the exclusive end key
+  };
+
+  // Stores `m` (message_seq > 0) with its id and client_msg_no indexes, and raises the channel's
+  // durable max seq (one record per channel per write set).
+  void put_message(const Message& m);
+  void put_channel_info(const ChannelKey& key, const ChannelInfo& info);
+  void put_member(const ChannelKey& key, MemberRole role, std::string_view uid);
+  void delete_member(const ChannelKey& key, MemberRole role, std::string_view uid);
+  // Removes every member of `role` (the reverse index is the caller's: see delete_member).
+  void delete_all_members(const ChannelKey& key, MemberRole role);
+  void put_user_token(std::string_view uid, uint8_t device_flag, const UserToken& token);
+  void delete_user_token(std::string_view uid, uint8_t device_flag);
+  void push_sync_queue(std::string_view uid, uint64_t position, const ChannelKey& key,
+                       uint64_t seq);
+  // Removes sync-queue entries of `uid` with position <= `last_position`.
+  void delete_sync_queue_through(std::string_view uid, uint64_t last_position);
+  void put_cursor(std::string_view name, std::string_view value);
+
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  size_t message_count() const { return messages_; }
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  void add(Column c, OpKind k, std::string key, std::string value = {});
+
+  std::vector<Op> ops_;
+  // Channel prefix -> index in ops_ of its max-seq record, so a batch writes it once.
+  std::unordered_map<std::string, size_t> max_seq_op_;
+  size_t messages_ = 0;
+};
+
+}  // namespace jindou::store
