@@ -83,4 +83,15 @@ void WriteSet::put_cursor(std::string_view name, std::string_view value) {
   add(Column::kCursor, OpKind::kPut, std::string(name), std::string(value));
 }
 
+void WriteSet::append(WriteSet&& other) {
+  const size_t base = ops_.size();
+  for (auto& op : other.ops_) ops_.push_back(std::move(op));
+  // A channel's later max-seq record now wins; seqs only grow within one channel's shard.
+  for (auto& [prefix, index] : other.max_seq_op_) max_seq_op_[prefix] = base + index;
+  messages_ += other.messages_;
+  other.ops_.clear();
+  other.max_seq_op_.clear();
+  other.messages_ = 0;
+}
+
 }  // namespace jindou::store

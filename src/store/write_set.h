@@ -64,6 +64,8 @@ class WriteSet {
   size_t size() const { return ops_.size(); }
   size_t message_count() const { return messages_; }
   const std::vector<Op>& ops() const { return ops_; }
+  // Moves every op of `other` to the end of this set.
+  void append(WriteSet&& other);
 
  private:
   void add(Column c, OpKind k, std::string key, std::string value = {});

@@ -1,0 +1,310 @@
+#include "engine/channel_shard.h"
+
+#include <chrono>
+
+#include "store/encoding.h"
+
+namespace jindou::engine {
+namespace {
+
+int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SendResult failed(Error e) {
+  SendResult r;
+  r.status = std::move(e);
+  return r;
+}
+
+}  // namespace
+
+ChannelShard::ChannelShard(size_t index, Executor& executor, store::Store& store,
+                           SnowflakeGenerator& ids, const EngineOptions& options,
+                           DeliverySink* sink)
+    : index_(index),
+      executor_(executor),
+      store_(store),
+      ids_(ids),
+      options_(options),
+      sink_(sink),
+      open_(std::make_unique<Batch>()),
+      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {}
+
+ChannelShard::ChannelState& ChannelShard::state(const ChannelKey& key) {
+  auto it = channels_.find(key);
+  if (it != channels_.end()) {
+    ChannelState& st = *it->second;
+    lru_.splice(lru_.begin(), lru_, st.lru);
+    return st;
+  }
+  auto st = std::make_unique<ChannelState>();
+  st->key = key;
+  lru_.push_front(st.get());
+  st->lru = lru_.begin();
+  ChannelState& ref = *st;
+  channels_.emplace(key, std::move(st));
+  evict_if_needed();
+  return ref;
+}
+
+void ChannelShard::evict_if_needed() {
+  // Walk from the least recently used end; channels with sends in flight stay.
+  auto it = lru_.end();
+  while ((channels_.size() > options_.max_cached_channels_per_shard ||
+          cached_members_ > options_.max_cached_members_per_shard) &&
+         it != lru_.begin()) {
+    --it;
+    ChannelState* st = *it;
+    if (st->in_flight > 0 || it == lru_.begin()) continue;
+    if (st->subscribers) cached_members_ -= st->subscribers->size();
+    it = lru_.erase(it);
+    channels_.erase(st->key);
+  }
+}
+
+Result<std::optional<ChannelInfo>> ChannelShard::info_of(ChannelState& st) {
+  if (!st.info_loaded) {
+    auto info = store_.channel_info(st.key);
+    if (!info.ok()) return info.error();
+    st.info = *info;
+    st.info_loaded = true;
+  }
+  return st.info;
+}
+
+Result<std::shared_ptr<const std::vector<std::string>>> ChannelShard::subscribers_of(
+    ChannelState& st) {
+  if (!st.subscribers) {
+    auto members = store_.members(st.key, MemberRole::kSubscriber);
+    if (!members.ok()) return members.error();
+    st.subscribers = std::make_shared<const std::vector<std::string>>(std::move(*members));
+    cached_members_ += st.subscribers->size();
+    evict_if_needed();
+  }
+  return st.subscribers;
+}
+
+Result<std::shared_ptr<const std::vector<std::string>>> ChannelShard::recipients_of(
+    ChannelState& st, const SendRequest& request, std::string_view from_uid) {
+  if (!request.subscribers.empty()) {
+    return std::make_shared<const std::vector<std::string>>(request.subscribers);
+  }
+  if (st.key.is_person()) {
+    auto [a, b] = person_parties(st.key.id);
+    std::vector<std::string> both{std::string(a)};
+    if (b != a) both.emplace_back(b);
+    (void)from_uid;
+    return std::make_shared<const std::vector<std::string>>(std::move(both));
+  }
+  return subscribers_of(st);
+}
+
+std::string ChannelShard::generate_client_msg_no() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  uint64_t a = rng_();
+  uint64_t b = rng_();
+  for (int i = 0; i < 16; ++i) {
+    out[i] = kHex[(a >> (i * 4)) & 15];
+    out[16 + i] = kHex[(b >> (i * 4)) & 15];
+  }
+  return out;
+}
+
+std::shared_ptr<Message> ChannelShard::make_message(const ChannelKey& key, SendRequest& request,
+                                                    std::string from_uid) {
+  auto m = std::make_shared<Message>();
+  m->message_id = ids_.next();
+  m->client_msg_no = std::move(request.client_msg_no);
+  m->from_uid = std::move(from_uid);
+  m->channel = key;
+  m->header = request.header;
+  m->setting = request.setting;
+  m->expire = request.expire;
+  m->timestamp = unix_seconds();
+  m->stream_no = std::move(request.stream_no);
+  m->tag_key = std::move(request.tag_key);
+  m->topic = std::move(request.topic);
+  m->payload = std::move(request.payload);
+  return m;
+}
+
+void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback done) {
+  std::string from_uid =
+      request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
+  ChannelState& st = state(key);
+  if (auto err = check_send(st, request, from_uid)) {
+    done(failed(std::move(*err)));
+    return;
+  }
+  const bool persist = !request.header.no_persist;
+  std::string idempotency_key;
+  if (request.client_msg_no.empty()) {
+    request.client_msg_no = generate_client_msg_no();  // unique: never looked up
+  } else if (persist) {
+    idempotency_key = store::client_no_key(key, request.client_msg_no, from_uid);
+    if (auto it = in_flight_keys_.find(idempotency_key); it != in_flight_keys_.end()) {
+      it->second->waiters.push_back(std::move(done));
+      return;
+    }
+    auto found = store_.find_client_msg(key, from_uid, request.client_msg_no);
+    if (!found.ok()) {
+      done(failed(found.error()));
+      return;
+    }
+    if (found->has_value()) {
+      SendResult r;
+      r.message_id = (*found)->message_id;
+      r.message_seq = (*found)->message_seq;
+      r.client_msg_no = std::move(request.client_msg_no);
+      r.duplicate = true;
+      done(std::move(r));
+      return;
+    }
+  }
+
+  std::shared_ptr<const std::vector<std::string>> recipients;
+  if (sink_ != nullptr || request.header.sync_once) {
+    auto r = recipients_of(st, request, from_uid);
+    if (!r.ok()) {
+      done(failed(r.error()));
+      return;
+    }
+    recipients = std::move(*r);
+  }
+  const uint64_t skip_connection =
+      request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
+  auto message = make_message(key, request, std::move(from_uid));
+
+  if (!persist) {
+    SendResult r;
+    r.message_id = message->message_id;
+    r.client_msg_no = message->client_msg_no;
+    done(std::move(r));
+    deliver_unstored(std::move(message), std::move(recipients), skip_connection);
+    return;
+  }
+
+  if (!st.seq_loaded) {
+    auto max = store_.max_seq(key);
+    if (!max.ok()) {
+      done(failed(max.error()));
+      return;
+    }
+    st.last_seq = *max;
+    st.seq_loaded = true;
+  }
+  message->message_seq = ++st.last_seq;
+  ++st.in_flight;
+  open_->writes.put_message(*message);
+  if (message->header.sync_once && recipients) {
+    for (const auto& uid : *recipients) {
+      open_->writes.push_sync_queue(uid, static_cast<uint64_t>(message->message_id), key,
+                                    message->message_seq);
+    }
+  }
+  auto pending = std::make_unique<PendingSend>();
+  pending->message = std::move(message);
+  pending->done = std::move(done);
+  pending->idempotency_key = std::move(idempotency_key);
+  pending->channel = &st;
+  pending->recipients = std::move(recipients);
+  pending->skip_connection = skip_connection;
+  if (!pending->idempotency_key.empty()) {
+    in_flight_keys_.emplace(pending->idempotency_key, pending.get());
+  }
+  open_->sends.push_back(std::move(pending));
+  schedule_flush();
+}
+
+void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
+  std::string from_uid =
+      request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
+  if (request.client_msg_no.empty()) request.client_msg_no = generate_client_msg_no();
+  auto recipients = std::make_shared<const std::vector<std::string>>(request.subscribers);
+  const uint64_t skip_connection =
+      request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
+  auto message = make_message(ChannelKey{}, request, std::move(from_uid));
+  SendResult r;
+  r.message_id = message->message_id;
+  r.client_msg_no = message->client_msg_no;
+  done(std::move(r));
+  deliver_unstored(std::move(message), std::move(recipients), skip_connection);
+}
+
+void ChannelShard::deliver_unstored(std::shared_ptr<Message> message,
+                                    std::shared_ptr<const std::vector<std::string>> recipients,
+                                    uint64_t skip_connection) {
+  if (sink_ == nullptr || !recipients) return;
+  std::vector<Delivery> one;
+  one.push_back(Delivery{std::move(message), std::move(recipients), skip_connection});
+  sink_->deliver(std::move(one));
+}
+
+void ChannelShard::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  executor_.post([this] { flush(); });
+}
+
+void ChannelShard::flush() {
+  flush_scheduled_ = false;
+  if (open_->writes.empty() && open_->meta.empty()) return;
+  std::shared_ptr<Batch> batch(open_.release());
+  open_ = std::make_unique<Batch>();
+  store::WriteSet writes = std::move(batch->writes);
+  store_.commit(std::move(writes), [this, batch](const Status& status) {
+    executor_.post([this, batch, status] { complete(*batch, status); });
+  });
+}
+
+void ChannelShard::complete(Batch& batch, const Status& status) {
+  std::vector<Delivery> deliveries;
+  if (status.ok() && sink_ != nullptr) deliveries.reserve(batch.sends.size());
+  for (auto& pending : batch.sends) {
+    if (!pending->idempotency_key.empty()) in_flight_keys_.erase(pending->idempotency_key);
+    --pending->channel->in_flight;
+    SendResult r;
+    if (status.ok()) {
+      r.message_id = pending->message->message_id;
+      r.message_seq = pending->message->message_seq;
+      r.client_msg_no = pending->message->client_msg_no;
+    } else {
+      r.status = status;
+    }
+    for (auto& waiter : pending->waiters) {
+      SendResult copy = r;
+      copy.duplicate = true;
+      waiter(std::move(copy));
+    }
+    pending->done(std::move(r));
+    if (status.ok() && sink_ != nullptr && pending->recipients) {
+      deliveries.push_back(Delivery{std::move(pending->message), std::move(pending->recipients),
+                                    pending->skip_connection});
+    }
+  }
+  if (!status.ok()) {
+    // Seqs handed out after the failure were never written: reload them from the store. (The
+    // store refuses every later write, so no later seq can become durable before a lost one.)
+    for (auto& [key, st] : channels_) st->seq_loaded = false;
+  }
+  for (auto& [key, done] : batch.meta) {
+    if (!key) {
+      done(status);
+      continue;
+    }
+    if (auto it = channels_.find(*key); it != channels_.end()) {
+      ChannelState& st = *it->second;
+      st.info_loaded = false;
+      if (st.subscribers) cached_members_ -= st.subscribers->size();
+      st.subscribers.reset();
+    }
+    done(status);
+  }
+  if (!deliveries.empty()) sink_->deliver(std::move(deliveries));
+}
+
+}  // namespace jindou::engine

@@ -1,0 +1,130 @@
+// ChannelShard: owns the live state of the channels that hash to it (next seq, cached settings
+// and subscribers, in-flight idempotency keys) and runs their sends and metadata changes.
+//
+// Thread: every method runs on the shard's executor (one io thread); no locks. Sends accumulate
+// in an open batch that is handed to the store once per executor turn (group commit); completion
+// comes back to the executor, answers the callers in order, then hands the batch to delivery.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/delivery.h"
+#include "engine/engine_options.h"
+#include "engine/executor.h"
+#include "engine/send_types.h"
+#include "model/channel.h"
+#include "model/snowflake.h"
+#include "store/store.h"
+
+namespace jindou::engine {
+
+using SendCallback = std::function<void(SendResult)>;
+using StatusCallback = std::function<void(Status)>;
+
+// A change to a channel's member lists.
+struct MemberChange {
+  enum class Mode : uint8_t { kAdd, kRemove, kSet, kRemoveAll };
+  MemberRole role = MemberRole::kSubscriber;
+  Mode mode = Mode::kAdd;
+  std::vector<std::string> uids;
+};
+
+class ChannelShard {
+ public:
+  ChannelShard(size_t index, Executor& executor, store::Store& store, SnowflakeGenerator& ids,
+               const EngineOptions& options, DeliverySink* sink);
+  ChannelShard(const ChannelShard&) = delete;
+  ChannelShard& operator=(const ChannelShard&) = delete;
+
+  Executor& executor() { return executor_; }
+
+  // `key` is the stored channel (derived for person channels); the request is validated.
+  void send(const ChannelKey& key, SendRequest request, SendCallback done);
+  // A send without a channel: delivered to request.subscribers only, never stored.
+  void send_unstored(SendRequest request, SendCallback done);
+
+  // Metadata changes; each becomes durable before `done` runs. Either part may be absent.
+  void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
+                      std::optional<MemberChange> members, StatusCallback done);
+  // Commits `writes` in order with this shard's other changes.
+  void commit_writes(store::WriteSet writes, StatusCallback done);
+
+  size_t cached_channels() const { return channels_.size(); }
+
+ private:
+  struct ChannelState {
+    ChannelKey key;
+    bool seq_loaded = false;
+    uint64_t last_seq = 0;  // last assigned, durable or in flight
+    std::optional<ChannelInfo> info;
+    bool info_loaded = false;
+    std::shared_ptr<const std::vector<std::string>> subscribers;  // null: not cached
+    size_t in_flight = 0;
+    std::list<ChannelState*>::iterator lru;
+  };
+  struct PendingSend {
+    std::shared_ptr<Message> message;
+    SendCallback done;
+    std::vector<SendCallback> waiters;  // duplicates that arrived while this was in flight
+    std::string idempotency_key;
+    ChannelState* channel = nullptr;
+    std::shared_ptr<const std::vector<std::string>> recipients;
+    uint64_t skip_connection = 0;
+  };
+  struct Batch {
+    store::WriteSet writes;
+    std::vector<std::unique_ptr<PendingSend>> sends;
+    // Metadata callbacks, with the channel whose cached settings drop on commit (if any).
+    std::vector<std::pair<std::optional<ChannelKey>, StatusCallback>> meta;
+  };
+
+  ChannelState& state(const ChannelKey& key);
+  void evict_if_needed();
+  Result<std::optional<ChannelInfo>> info_of(ChannelState& st);
+  Result<std::shared_ptr<const std::vector<std::string>>> subscribers_of(ChannelState& st);
+  Result<std::shared_ptr<const std::vector<std::string>>> recipients_of(
+      ChannelState& st, const SendRequest& request, std::string_view from_uid);
+  std::optional<Error> check_send(ChannelState& st, const SendRequest& request,
+                                  std::string_view from_uid);
+  std::optional<Error> check_client_send(ChannelState& st, const SendRequest& request,
+                                         std::string_view from_uid);
+  std::shared_ptr<Message> make_message(const ChannelKey& key, SendRequest& request,
+                                        std::string from_uid);
+  std::string generate_client_msg_no();
+  void schedule_flush();
+  void flush();
+  void complete(Batch& batch, const Status& status);
+  // Metadata changes run one at a time per shard so a change that reads the stored member list
+  // never misses one still in flight.
+  void run_meta(std::function<void(StatusCallback)> op, StatusCallback done);
+  void deliver_unstored(std::shared_ptr<Message> message,
+                        std::shared_ptr<const std::vector<std::string>> recipients,
+                        uint64_t skip_connection);
+
+  const size_t index_;
+  Executor& executor_;
+  store::Store& store_;
+  SnowflakeGenerator& ids_;
+  const EngineOptions& options_;
+  DeliverySink* sink_;
+
+  std::unordered_map<ChannelKey, std::unique_ptr<ChannelState>, ChannelKeyHash> channels_;
+  std::list<ChannelState*> lru_;  // front = most recently used
+  size_t cached_members_ = 0;
+  std::unordered_map<std::string, PendingSend*> in_flight_keys_;
+  std::unique_ptr<Batch> open_;
+  bool flush_scheduled_ = false;
+  bool meta_busy_ = false;
+  std::list<std::function<void()>> meta_waiting_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace jindou::engine

@@ -1,0 +1,149 @@
+#include "engine/engine.h"
+
+#include <atomic>
+#include <stdexcept>
+
+namespace jindou::engine {
+
+Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
+               uint16_t node_id, DeliverySink* sink)
+    : options_(options), store_(store), ids_(node_id), reader_(store) {
+  if (executors.empty()) throw std::invalid_argument("the engine needs at least one executor");
+  auto max_id = store_.max_message_id();
+  if (!max_id.ok()) throw std::runtime_error(max_id.error().message);
+  ids_.advance_past(*max_id);
+  for (size_t i = 0; i < executors.size(); ++i) {
+    shards_.push_back(
+        std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, options_, sink));
+  }
+}
+
+ChannelShard& Engine::shard_for(const ChannelKey& key) {
+  return *shards_[ChannelKeyHash{}(key) % shards_.size()];
+}
+
+ChannelShard& Engine::shard_for_user(const std::string& uid) {
+  return shard_for(ChannelKey{uid, kChannelPerson});
+}
+
+void Engine::send(SendRequest request, SendCallback done) {
+  if (request.channel_id.empty()) {
+    // Temporary-channel send: only `subscribers`, nothing stored; any shard will do.
+    ChannelShard& shard = *shards_[std::hash<std::string>{}(request.from_uid) % shards_.size()];
+    shard.executor().post([&shard, request = std::move(request), done = std::move(done)]() mutable {
+      shard.send_unstored(std::move(request), std::move(done));
+    });
+    return;
+  }
+  const std::string_view self =
+      request.from_uid.empty() ? kSystemUid : std::string_view(request.from_uid);
+  ChannelKey key = stored_channel(request.channel_id, request.channel_type, self);
+  ChannelShard& shard = shard_for(key);
+  shard.executor().post([&shard, key = std::move(key), request = std::move(request),
+                         done = std::move(done)]() mutable {
+    shard.send(key, std::move(request), std::move(done));
+  });
+}
+
+void Engine::send_batch(std::vector<SendRequest> requests,
+                        std::function<void(std::vector<SendResult>)> done) {
+  struct Gather {
+    std::vector<SendResult> results;
+    std::atomic<size_t> remaining;
+    std::function<void(std::vector<SendResult>)> done;
+  };
+  if (requests.empty()) {
+    done({});
+    return;
+  }
+  auto gather = std::make_shared<Gather>();
+  gather->results.resize(requests.size());
+  gather->remaining = requests.size();
+  gather->done = std::move(done);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    send(std::move(requests[i]), [gather, i](SendResult r) {
+      gather->results[i] = std::move(r);
+      if (gather->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        gather->done(std::move(gather->results));
+      }
+    });
+  }
+}
+
+void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
+                            std::optional<MemberChange> members, StatusCallback done) {
+  ChannelShard& shard = shard_for(key);
+  shard.executor().post([&shard, key, info = std::move(info), members = std::move(members),
+                         done = std::move(done)]() mutable {
+    shard.change_channel(key, std::move(info), std::move(members), std::move(done));
+  });
+}
+
+Result<std::optional<ChannelInfo>> Engine::channel_info(const ChannelKey& key) {
+  return store_.channel_info(key);
+}
+
+Result<std::vector<std::string>> Engine::members(const ChannelKey& key, MemberRole role) {
+  return store_.members(key, role);
+}
+
+void Engine::set_user_token(const std::string& uid, uint8_t device_flag, store::UserToken token,
+                            StatusCallback done) {
+  store::WriteSet ws;
+  ws.put_user_token(uid, device_flag, token);
+  ChannelShard& shard = shard_for_user(uid);
+  shard.executor().post([&shard, ws = std::move(ws), done = std::move(done)]() mutable {
+    shard.commit_writes(std::move(ws), std::move(done));
+  });
+}
+
+void Engine::clear_user_tokens(const std::string& uid, std::vector<uint8_t> device_flags,
+                               StatusCallback done) {
+  store::WriteSet ws;
+  for (uint8_t flag : device_flags) ws.delete_user_token(uid, flag);
+  ChannelShard& shard = shard_for_user(uid);
+  shard.executor().post([&shard, ws = std::move(ws), done = std::move(done)]() mutable {
+    shard.commit_writes(std::move(ws), std::move(done));
+  });
+}
+
+Result<std::optional<store::UserToken>> Engine::user_token(const std::string& uid,
+                                                           uint8_t device_flag) {
+  return store_.user_token(uid, device_flag);
+}
+
+Result<std::vector<Message>> Engine::sync_once_messages(const std::string& uid, size_t limit) {
+  auto entries = store_.sync_queue(uid, limit);
+  if (!entries.ok()) return entries.error();
+  std::vector<Message> out;
+  for (const auto& e : *entries) {
+    auto m = store_.message(e.channel, e.seq);
+    if (!m.ok()) return m.error();
+    if (m->has_value()) out.push_back(std::move(**m));  // expired ones are skipped
+  }
+  return out;
+}
+
+void Engine::ack_sync_once(const std::string& uid, uint64_t last_message_seq,
+                           StatusCallback done) {
+  ChannelShard& shard = shard_for_user(uid);
+  shard.executor().post([this, &shard, uid, last_message_seq, done = std::move(done)]() mutable {
+    constexpr size_t kAckWindow = 10000;
+    auto entries = store_.sync_queue(uid, kAckWindow);
+    if (!entries.ok()) {
+      done(entries.error());
+      return;
+    }
+    for (const auto& e : *entries) {
+      if (e.seq == last_message_seq) {
+        store::WriteSet ws;
+        ws.delete_sync_queue_through(uid, e.position);
+        shard.commit_writes(std::move(ws), std::move(done));
+        return;
+      }
+    }
+    done(Status{});
+  });
+}
+
+}  // namespace jindou::engine

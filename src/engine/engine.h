@@ -1,0 +1,63 @@
+// Engine: the IM core behind every ingress. Routes each channel to its shard, owns the message id
+// generator, and offers reads through MessageReader.
+//
+// Threads: send / change_* post to the owning shard's executor; their callbacks run there. Reads
+// run on the caller's thread. Lifecycle: constructed after the store is open and the executors
+// exist; destroyed after the executors have stopped.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/channel_shard.h"
+#include "engine/message_reader.h"
+
+namespace jindou::engine {
+
+class Engine {
+ public:
+  Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
+         uint16_t node_id, DeliverySink* sink = nullptr);
+
+  // The request must be validated by the ingress (ids, payload size, channel type).
+  void send(SendRequest request, SendCallback done);
+  // Results come back in request order; `done` runs on the thread of the last shard to finish.
+  void send_batch(std::vector<SendRequest> requests,
+                  std::function<void(std::vector<SendResult>)> done);
+
+  void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
+                      std::optional<MemberChange> members, StatusCallback done);
+  Result<std::optional<ChannelInfo>> channel_info(const ChannelKey& key);
+  Result<std::vector<std::string>> members(const ChannelKey& key, MemberRole role);
+
+  void set_user_token(const std::string& uid, uint8_t device_flag, store::UserToken token,
+                      StatusCallback done);
+  void clear_user_tokens(const std::string& uid, std::vector<uint8_t> device_flags,
+                         StatusCallback done);
+  Result<std::optional<store::UserToken>> user_token(const std::string& uid,
+                                                     uint8_t device_flag);
+
+  // Deprecated /message/sync: the oldest `limit` unacknowledged sync_once messages of `uid`.
+  Result<std::vector<Message>> sync_once_messages(const std::string& uid, size_t limit);
+  // Acknowledges the queue from its head through the first entry whose message_seq is
+  // `last_message_seq` (nothing when no entry has it).
+  void ack_sync_once(const std::string& uid, uint64_t last_message_seq, StatusCallback done);
+
+  MessageReader& reader() { return reader_; }
+  uint16_t node_id() const { return ids_.node_id(); }
+  bool healthy() const { return store_.stats().healthy; }
+  store::StoreStats store_stats() const { return store_.stats(); }
+
+ private:
+  ChannelShard& shard_for(const ChannelKey& key);
+  ChannelShard& shard_for_user(const std::string& uid);
+
+  EngineOptions options_;
+  store::Store& store_;
+  SnowflakeGenerator ids_;
+  std::vector<std::unique_ptr<ChannelShard>> shards_;
+  MessageReader reader_;
+};
+
+}  // namespace jindou::engine

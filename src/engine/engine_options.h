@@ -1,0 +1,15 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace jindou::engine {
+
+struct EngineOptions {
+  size_t max_cached_channels_per_shard = 100000;
+  size_t max_cached_members_per_shard = 2'000'000;  // subscriber uids held for delivery
+  // Client sends to a person channel need the sender on the recipient's allowlist when false.
+  bool whitelist_off_of_person = true;
+};
+
+}  // namespace jindou::engine

@@ -1,0 +1,105 @@
+// Test fixture for engine tests: a real RocksStore in a temporary directory, two shard threads,
+// and a sink that records deliveries.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <random>
+
+#include "engine/engine.h"
+#include "engine/thread_executor.h"
+#include "store/rocks_store.h"
+
+namespace jindou::engine {
+
+class RecordingSink final : public DeliverySink {
+ public:
+  void deliver(std::vector<Delivery> deliveries) override {
+    std::lock_guard lock(mu);
+    for (auto& d : deliveries) log.push_back(std::move(d));
+  }
+  std::vector<Delivery> taken() {
+    std::lock_guard lock(mu);
+    return std::exchange(log, {});
+  }
+  std::mutex mu;
+  std::vector<Delivery> log;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("jindou-engine-" + std::to_string(std::random_device{}()));
+    start();
+  }
+  void TearDown() override {
+    stop();
+    std::filesystem::remove_all(dir_);
+  }
+  void start() {
+    store::RocksStoreOptions o;
+    o.path = dir_.string();
+    o.sync_writes = false;  // unit tests: durability is covered by the black-box tests
+    auto s = store::RocksStore::open(o);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s.value());
+    for (int i = 0; i < 2; ++i) executors_.push_back(std::make_unique<ThreadExecutor>());
+    engine_ = std::make_unique<Engine>(options_, *store_,
+                                       std::vector<Executor*>{executors_[0].get(),
+                                                              executors_[1].get()},
+                                       1, &sink_);
+  }
+  void stop() {
+    store_->close();  // completes pending commits
+    for (auto& e : executors_) e->stop();
+    executors_.clear();
+    engine_.reset();
+    store_.reset();
+  }
+
+  SendResult send(SendRequest r) {
+    std::promise<SendResult> p;
+    engine_->send(std::move(r), [&p](SendResult res) { p.set_value(std::move(res)); });
+    return p.get_future().get();
+  }
+  static SendRequest http(std::string from, std::string channel, uint8_t type,
+                          std::string payload = "hi", std::string cmn = "") {
+    SendRequest r;
+    r.from_uid = std::move(from);
+    r.channel_id = std::move(channel);
+    r.channel_type = type;
+    r.payload = std::move(payload);
+    r.client_msg_no = std::move(cmn);
+    r.header.red_dot = true;
+    return r;
+  }
+  static SendRequest client(uint64_t conn, std::string from, std::string channel, uint8_t type) {
+    SendRequest r = http(std::move(from), std::move(channel), type);
+    r.origin = {SendOrigin::Kind::kClient, conn};
+    return r;
+  }
+  Status change(const ChannelKey& key, std::optional<ChannelInfo> info,
+                std::optional<MemberChange> members) {
+    std::promise<Status> p;
+    engine_->change_channel(key, std::move(info), std::move(members),
+                            [&p](Status s) { p.set_value(std::move(s)); });
+    return p.get_future().get();
+  }
+  Status add_members(const ChannelKey& key, MemberRole role, std::vector<std::string> uids) {
+    return change(key, std::nullopt,
+                  MemberChange{role, MemberChange::Mode::kAdd, std::move(uids)});
+  }
+
+  std::filesystem::path dir_;
+  EngineOptions options_;
+  RecordingSink sink_;
+  std::unique_ptr<store::RocksStore> store_;
+  std::vector<std::unique_ptr<ThreadExecutor>> executors_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace jindou::engine

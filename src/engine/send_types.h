@@ -1,0 +1,47 @@
+// What a send asks for and what it gets back, shared by every ingress.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/error.h"
+#include "model/message.h"
+
+namespace jindou::engine {
+
+// Who is sending: the business backend over HTTP (trusted: no membership checks) or a client
+// connection (all send permissions apply; its own connection gets no RECV).
+struct SendOrigin {
+  enum class Kind : uint8_t { kHttp, kClient };
+  Kind kind = Kind::kHttp;
+  uint64_t connection_id = 0;
+};
+
+struct SendRequest {
+  SendOrigin origin;
+  std::string from_uid;    // empty: the system uid
+  std::string channel_id;  // as addressed: the peer's uid for person channels
+  uint8_t channel_type = 0;
+  MessageHeader header;
+  uint8_t setting = 0;
+  std::string client_msg_no;  // empty: the server generates one
+  uint32_t expire = 0;
+  std::string stream_no;
+  std::string tag_key;
+  std::string topic;
+  std::string payload;
+  // Non-empty: deliver to exactly these uids. Without a channel the message is not stored.
+  std::vector<std::string> subscribers;
+};
+
+struct SendResult {
+  Status status;
+  int64_t message_id = 0;
+  uint64_t message_seq = 0;
+  std::string client_msg_no;
+  bool duplicate = false;  // an earlier send with the same key answered this one
+};
+
+}  // namespace jindou::engine
