@@ -163,6 +163,24 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
       std::move(done));
 }
 
+void ChannelShard::disband_channel(const ChannelKey& key, StatusCallback done) {
+  run_meta(
+      [this, key](StatusCallback finish) {
+        // Metadata changes are serialized, so the stored info is current here.
+        auto current = store_.channel_info(key);
+        if (!current.ok()) {
+          finish(current.error());
+          return;
+        }
+        ChannelInfo info = current->value_or(ChannelInfo{});
+        info.disband = true;
+        open_->writes.put_channel_info(key, info);
+        open_->meta.emplace_back(key, std::move(finish));
+        schedule_flush();
+      },
+      std::move(done));
+}
+
 void ChannelShard::commit_writes(store::WriteSet writes, StatusCallback done) {
   run_meta(
       [this, writes = std::move(writes)](StatusCallback finish) mutable {

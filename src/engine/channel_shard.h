@@ -54,6 +54,8 @@ class ChannelShard {
   // Metadata changes; each becomes durable before `done` runs. Either part may be absent.
   void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                       std::optional<MemberChange> members, StatusCallback done);
+  // Sets the disband flag, keeping the channel's other settings.
+  void disband_channel(const ChannelKey& key, StatusCallback done);
   // Commits `writes` in order with this shard's other changes.
   void commit_writes(store::WriteSet writes, StatusCallback done);
 

@@ -79,6 +79,13 @@ void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> in
   });
 }
 
+void Engine::disband_channel(const ChannelKey& key, StatusCallback done) {
+  ChannelShard& shard = shard_for(key);
+  shard.executor().post([&shard, key, done = std::move(done)]() mutable {
+    shard.disband_channel(key, std::move(done));
+  });
+}
+
 Result<std::optional<ChannelInfo>> Engine::channel_info(const ChannelKey& key) {
   return store_.channel_info(key);
 }

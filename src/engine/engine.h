@@ -28,6 +28,7 @@ class Engine {
 
   void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                       std::optional<MemberChange> members, StatusCallback done);
+  void disband_channel(const ChannelKey& key, StatusCallback done);
   Result<std::optional<ChannelInfo>> channel_info(const ChannelKey& key);
   Result<std::vector<std::string>> members(const ChannelKey& key, MemberRole role);
 

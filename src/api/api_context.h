@@ -1,0 +1,23 @@
+// What every route needs: the engine and the API's limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/engine.h"
+
+namespace jindou::api {
+
+struct ApiLimits {
+  size_t max_payload_bytes = 1u << 20;  // message.maxPayloadBytes
+  size_t max_batch = 1000;              // message.maxBatch
+  size_t max_subscribers = 10000;       // uids in one request
+  size_t max_query_keys = 1000;         // /messages
+};
+
+struct ApiContext {
+  engine::Engine& engine;
+  ApiLimits limits;
+};
+
+}  // namespace jindou::api

@@ -1,0 +1,127 @@
+# Generates openapi.json: python3 src/api/assets/openapi.py > src/api/assets/openapi.json
+import json
+def ref(n): return {"$ref": "#/components/schemas/" + n}
+def body(schema, example=None):
+    c = {"schema": schema}
+    if example is not None: c["example"] = example
+    return {"required": True, "content": {"application/json": c}}
+def resp(desc, schema=None):
+    r = {"description": desc}
+    if schema: r["content"] = {"application/json": {"schema": schema}}
+    return r
+ERR = {"400": resp("Invalid request; msg names the field", ref("Error")),
+       "401": resp("Missing or wrong token", ref("Error")),
+       "500": resp("Internal error", ref("Error")),
+       "503": resp("Storage unavailable", ref("Error"))}
+def op(summary, desc, req=None, ok=None, extra=None, tags=None, params=None, public=False):
+    o = {"summary": summary, "description": desc, "responses": {"200": ok or resp("OK", ref("Ok"))}}
+    o["responses"].update({} if public else ERR)
+    if extra: o["responses"].update(extra)
+    if req: o["requestBody"] = req
+    if tags: o["tags"] = tags
+    if params: o["parameters"] = params
+    if public: o["security"] = []
+    return o
+def q(name, desc, typ="string", required=False):
+    return {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ}}
+S = lambda **p: {"type": "object", "properties": p}
+STR = {"type": "string"}; INT = {"type": "integer"}; I64 = {"type": "integer", "format": "int64"}
+FLAG = {"type": "integer", "enum": [0, 1]}
+UIDS = {"type": "array", "items": STR}
+channel_props = dict(channel_id=STR, channel_type=INT)
+member_body = lambda field: body(S(**channel_props, **{field: UIDS}))
+paths = {}
+def add(path, method, o): paths.setdefault(path, {})[method] = o
+M = ["Messages"]; C = ["Channels"]; U = ["Users"]; O = ["Operations"]; D = ["Deprecated"]
+add("/message/send", "post", op("Send a message",
+    "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing.",
+    body(ref("SendRequest"), {"header": {"red_dot": 1}, "from_uid": "user123", "channel_id": "group123", "channel_type": 2, "payload": "SGVsbG8gV29ybGQ="}),
+    resp("Stored", ref("SendResult")),
+    {"403": resp("Channel banned or disbanded (reason_code 19 / 24)", ref("Error")),
+     "404": resp("stream_no names no open stream", ref("Error")),
+     "413": resp("Payload over message.maxPayloadBytes", ref("Error"))}, M))
+add("/message/sendbatch", "post", op("Send several messages",
+    "Body form A: an array of send bodies; the answer is an array of results in the same order (refused items carry status, msg, reason_code in place). Any invalid item makes the whole call a 400 with `index`. Body form B (WuKongIM v2): {header, from_uid, subscribers, payload} sends one person message to each uid and answers {fail_uids, reason}.",
+    body({"oneOf": [{"type": "array", "items": ref("SendRequest")}, S(header=ref("Header"), from_uid=STR, subscribers=UIDS, payload=STR)]}),
+    resp("Results", {"oneOf": [{"type": "array", "items": {"oneOf": [ref("SendResult"), ref("Error")]}}, S(fail_uids=UIDS, reason=UIDS)]}),
+    {"413": resp("More than message.maxBatch items", ref("Error"))}, M))
+add("/messages", "post", op("Get messages by seq, id or client_msg_no",
+    "The union of the three lists (at least one non-empty, at most 1000 keys), each message once, newest first. Person channels need login_uid.",
+    body(S(login_uid=STR, **channel_props, message_seqs={"type": "array", "items": INT}, message_ids={"type": "array", "items": I64}, client_msg_nos=UIDS)),
+    resp("Messages", {"type": "array", "items": ref("Message")}), None, M))
+add("/message", "post", op("Get one message",
+    "By message_id or client_msg_no within the channel.",
+    body(S(login_uid=STR, **channel_props, message_id=I64, client_msg_no=STR)),
+    resp("The message", ref("Message")), {"404": resp("No such message (or expired)", ref("Error"))}, M))
+add("/channel/messagesync", "post", op("Sync a channel's messages",
+    "start_message_seq inclusive, end_message_seq exclusive, 0 = unbounded. Both 0: the newest `limit`. pull_mode 0: upward from start; 1: downward from end. Messages ascend by seq; more = 1 when further messages exist in that direction.",
+    body(S(login_uid=STR, **channel_props, start_message_seq=INT, end_message_seq=INT, limit=INT, pull_mode=FLAG, stream_v2=FLAG)),
+    resp("A page", S(start_message_seq=INT, end_message_seq=INT, more=FLAG, messages={"type": "array", "items": ref("Message")})), None, M))
+add("/channel/max_message_seq", "get", op("A channel's newest message_seq",
+    "0 for an empty or unknown channel.", None, resp("Max seq", S(message_seq=INT)), None, M,
+    [q("channel_id", "channel id", required=True), q("channel_type", "channel type", "integer", True), q("login_uid", "needed for person channels")]))
+add("/cluster/messages", "get", op("Search messages",
+    "Filters combine; results newest first; total counts every match.", None,
+    resp("A page", S(data={"type": "array", "items": ref("Message")}, total=INT)),
+    {"404": resp("node_id names no node", ref("Error"))}, M,
+    [q("node_id", "0 = all nodes", "integer"), q("from_uid", "sender"), q("channel_id", "channel"), q("channel_type", "channel type", "integer"),
+     q("limit", "default 20, at most 1000", "integer"), q("offset_message_id", "exclusive offset", "integer"), q("offset_message_seq", "exclusive offset within a channel", "integer"),
+     q("pre", "1 = newer than the offset", "integer"), q("payload", "base64; its bytes must occur in the payload"), q("message_id", "exact id", "integer"), q("client_msg_no", "exact client_msg_no")]))
+add("/message/sync", "post", op("Deprecated: pending sync_once messages",
+    "Oldest first. Use /channel/messagesync instead.", body(S(uid=STR, limit=INT)),
+    resp("Messages", {"type": "array", "items": ref("Message")}), None, D))
+add("/message/syncack", "post", op("Deprecated: acknowledge sync_once messages",
+    "Acknowledges the queue from the oldest entry through the first whose message_seq is last_message_seq.",
+    body(S(uid=STR, last_message_seq=INT)), None, None, D))
+info_props = dict(ban=FLAG, disband=FLAG, send_ban=FLAG, large=FLAG, allow_stranger=FLAG)
+add("/channel", "post", op("Create or update a channel",
+    "Sets every flag given (absent = 0). subscribers are added; with reset = 1 they replace the list.",
+    body(S(**channel_props, **info_props, subscribers=UIDS, reset=FLAG)), None, None, C))
+add("/channel/info", "post", op("Update a channel's settings", "Flags only; members are untouched.",
+    body(S(**channel_props, **info_props)), None, None, C))
+add("/channel/delete", "post", op("Disband a channel", "Sets disband; stored messages stay readable.",
+    body(S(**channel_props)), None, None, C))
+for path, field, desc in [
+    ("subscriber_add", "subscribers", "Add subscribers (reset = 1 replaces the list)."),
+    ("subscriber_remove", "subscribers", "Remove subscribers."),
+    ("subscriber_remove_all", None, "Remove every subscriber."),
+    ("blacklist_add", "uids", "Add uids to the denylist."),
+    ("blacklist_set", "uids", "Replace the denylist."),
+    ("blacklist_remove", "uids", "Remove uids from the denylist."),
+    ("blacklist_remove_all", None, "Empty the denylist."),
+    ("whitelist_add", "uids", "Add uids to the allowlist."),
+    ("whitelist_set", "uids", "Replace the allowlist."),
+    ("whitelist_remove", "uids", "Remove uids from the allowlist."),
+    ("whitelist_remove_all", None, "Empty the allowlist.")]:
+    props = dict(channel_props)
+    if field: props[field] = UIDS
+    if path == "subscriber_add": props["reset"] = FLAG
+    add("/channel/" + path, "post", op(desc.split(" (")[0].rstrip("."), desc, body(S(**props)), None, None, C))
+add("/channel/whitelist", "get", op("A channel's allowlist", "", None, resp("uids", UIDS), None, C,
+    [q("channel_id", "channel id", required=True), q("channel_type", "channel type", "integer", True)]))
+add("/user/token", "post", op("Register a client token",
+    "Clients must CONNECT with this token when tokenAuthOn is true. device_level 1 (master) kicks the user's other connections with the same device_flag.",
+    body(S(uid=STR, token=STR, device_flag=INT, device_level=FLAG)), None, None, U))
+add("/health", "get", op("Health", "200 when serving; 503 when storage refuses writes.", None,
+    resp("Serving", S(status=STR)), {"503": resp("Not serving", S(status=STR, msg=STR))}, O, public=True))
+add("/docs", "get", op("This documentation", "An HTML page.", None, {"description": "HTML", "content": {"text/html": {}}}, None, O, public=True))
+add("/docs/openapi.json", "get", op("The OpenAPI document", "", None, resp("OpenAPI 3"), None, O, public=True))
+
+schemas = {
+  "Header": S(no_persist=FLAG, red_dot=FLAG, sync_once=FLAG),
+  "SendRequest": {**S(header=ref("Header"), client_msg_no=STR, stream_no=STR, from_uid=STR, channel_id=STR, channel_type=INT,
+        expire={"type": "integer", "description": "seconds of life; 0 = forever"}, subscribers=UIDS,
+        payload={"type": "string", "format": "byte"}, tag_key=STR), "required": ["payload"]},
+  "SendResult": S(message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR),
+  "Message": S(message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR, from_uid=STR, channel_id=STR, channel_type=INT,
+        target_uid=STR, timestamp=INT, payload={"type": "string", "format": "byte"}, setting=INT, expire=INT, header=ref("Header"), stream_no=STR, tag_key=STR),
+  "Error": {**S(status=INT, msg=STR, reason_code={"type": "integer", "description": "wkproto reason code (send errors)"}, index={"type": "integer", "description": "sendbatch: first invalid item"}), "required": ["status", "msg"]},
+  "Ok": S(status={"type": "integer", "example": 200}),
+}
+doc = {"openapi": "3.0.3",
+  "info": {"title": "jindou HTTP API", "version": "0.1.0", "description": "WuKongIM-compatible HTTP API. Errors are the HTTP status plus {\"status\",\"msg\"}. When managerToken is set, send `Authorization: Bearer <token>` (or `token: <token>`)."},
+  "servers": [{"url": "/"}],
+  "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "token": {"type": "apiKey", "in": "header", "name": "token"}}},
+  "security": [{"bearer": []}, {"token": []}],
+  "paths": paths}
+print(json.dumps(doc, indent=1, ensure_ascii=False))

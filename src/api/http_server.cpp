@@ -1,0 +1,286 @@
+#include "api/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <optional>
+#include <unordered_set>
+
+namespace jindou::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+class HttpSession;
+
+// Connections of one io context, swept for idleness by a timer on that context.
+struct ConnectionRegistry {
+  explicit ConnectionRegistry(asio::io_context& ctx) : context(ctx), sweep(ctx) {}
+  asio::io_context& context;
+  asio::steady_timer sweep;
+  std::unordered_set<std::shared_ptr<HttpSession>> sessions;
+};
+
+struct HttpServer::Impl {
+  Impl(HttpServer& s, asio::io_context& first) : server(s), acceptor(first) {}
+  HttpServer& server;
+  tcp::acceptor acceptor;
+  std::vector<std::unique_ptr<ConnectionRegistry>> registries;
+  size_t next = 0;
+  std::atomic<bool> stopping{false};
+
+  const HttpServerOptions& options() const { return server.options_; }
+  const Router& router() const { return server.router_; }
+  void count_request() { server.requests_.fetch_add(1, std::memory_order_relaxed); }
+  void count_open() { server.open_.fetch_add(1, std::memory_order_relaxed); }
+  void count_close() { server.open_.fetch_sub(1, std::memory_order_relaxed); }
+
+  void accept();
+  void arm_sweep(ConnectionRegistry& r);
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, HttpServer::Impl& server, ConnectionRegistry& registry)
+      : socket_(std::move(socket)), server_(server), registry_(registry) {}
+
+  void start() { read_header(); }
+
+  // Closes the connection if it is waiting for a request; otherwise after the current answer.
+  void close_when_idle() {
+    closing_ = true;
+    if (!busy_) shutdown();
+  }
+
+  void abort() {
+    closing_ = true;
+    shutdown();
+  }
+
+  bool idle_longer_than(Clock::duration d) const { return !busy_ && Clock::now() - last_ > d; }
+
+ private:
+  void read_header() {
+    busy_ = false;
+    if (closing_) {
+      shutdown();
+      return;
+    }
+    last_ = Clock::now();
+    parser_.emplace();
+    parser_->body_limit(server_.options().max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read_error(ec);
+    busy_ = true;
+    auto& req = parser_->get();
+    if (req[http::field::expect] == "100-continue") {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     req.version());
+      http::async_write(socket_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+                          if (wec) return self->shutdown();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->on_read_error(ec);
+                       self->handle();
+                     });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      busy_ = true;
+      keep_alive_ = false;
+      return write(HttpResponse::error(Error::too_large(
+          "the request body is larger than " +
+          std::to_string(server_.options().max_body_bytes) + " bytes")));
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return shutdown();
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      busy_ = true;
+      keep_alive_ = false;
+      return write(HttpResponse::error(Error::bad_request("malformed HTTP request: " + ec.message())));
+    }
+    shutdown();
+  }
+
+  void handle() {
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    const std::string_view target(req.target().data(), req.target().size());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) {
+      keep_alive_ = false;
+      return write(HttpResponse::error(Error::bad_request("malformed request target")));
+    }
+    request.path = std::string(url->encoded_path());
+    for (auto param : url->params()) request.query.emplace_back(param.key, param.value);
+    request.authorization = std::string(req[http::field::authorization]);
+    request.token = std::string(req["token"]);
+    request.body = std::move(req.body());
+    server_.count_request();
+    server_.router().dispatch(request, [self = shared_from_this()](HttpResponse response) {
+      // Answer on the connection's own thread (inline when already there).
+      asio::dispatch(self->socket_.get_executor(),
+                     [self, response = std::move(response)]() mutable {
+                       self->write(std::move(response));
+                     });
+    });
+  }
+
+  void write(HttpResponse response) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version_ ? version_ : 11);
+    res->set(http::field::server, "jindou");
+    res->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res->set(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive_ && !closing_);
+    res->prepare_payload();
+    http::async_write(socket_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !res->keep_alive()) return self->shutdown();
+                        self->read_header();
+                      });
+  }
+
+  void shutdown() {
+    if (done_) return;
+    done_ = true;
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+    server_.count_close();
+    registry_.sessions.erase(shared_from_this());
+  }
+
+  tcp::socket socket_;
+  HttpServer::Impl& server_;
+  ConnectionRegistry& registry_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Clock::time_point last_ = Clock::now();
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool closing_ = false;
+  bool done_ = false;
+};
+
+void HttpServer::Impl::accept() {
+  asio::io_context& ctx = *server.contexts_[next++ % server.contexts_.size()];
+  ConnectionRegistry& registry = *registries[(next - 1) % registries.size()];
+  acceptor.async_accept(ctx, [this, &registry](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      // The session belongs to its io context: register and start it there.
+      asio::post(registry.context, [this, &registry, socket = std::move(socket)]() mutable {
+        auto session = std::make_shared<HttpSession>(std::move(socket), *this, registry);
+        registry.sessions.insert(session);
+        count_open();
+        if (stopping) {
+          session->close_when_idle();
+        } else {
+          session->start();
+        }
+      });
+    } else if (ec != asio::error::operation_aborted) {
+      spdlog::warn("http: accept failed: {}", ec.message());
+    }
+    accept();
+  });
+}
+
+void HttpServer::Impl::arm_sweep(ConnectionRegistry& r) {
+  r.sweep.expires_after(std::chrono::seconds(5));
+  r.sweep.async_wait([this, &r](beast::error_code ec) {
+    if (ec || stopping) return;
+    const auto limit = std::chrono::seconds(options().idle_timeout_seconds);
+    std::vector<std::shared_ptr<HttpSession>> idle;
+    for (const auto& s : r.sessions) {
+      if (s->idle_longer_than(limit)) idle.push_back(s);
+    }
+    for (auto& s : idle) s->close_when_idle();
+    arm_sweep(r);
+  });
+}
+
+HttpServer::HttpServer(std::vector<asio::io_context*> contexts, const Router& router,
+                       HttpServerOptions options)
+    : contexts_(std::move(contexts)), router_(router), options_(std::move(options)) {
+  impl_ = std::make_unique<Impl>(*this, *contexts_.front());
+  for (auto* ctx : contexts_) impl_->registries.push_back(std::make_unique<ConnectionRegistry>(*ctx));
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start() {
+  tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  bound_port_ = acceptor.local_endpoint().port();
+  asio::post(acceptor.get_executor(), [this] { impl_->accept(); });
+  for (auto& r : impl_->registries) {
+    asio::post(r->context, [this, reg = r.get()] { impl_->arm_sweep(*reg); });
+  }
+}
+
+void HttpServer::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  for (auto& r : impl_->registries) {
+    asio::post(r->context, [reg = r.get()] {
+      reg->sweep.cancel();
+      std::vector<std::shared_ptr<HttpSession>> all(reg->sessions.begin(), reg->sessions.end());
+      for (auto& s : all) s->close_when_idle();
+    });
+  }
+}
+
+void HttpServer::abort_all() {
+  stop();
+  for (auto& r : impl_->registries) {
+    asio::post(r->context, [reg = r.get()] {
+      std::vector<std::shared_ptr<HttpSession>> all(reg->sessions.begin(), reg->sessions.end());
+      for (auto& s : all) s->abort();
+    });
+  }
+}
+
+}  // namespace jindou::api

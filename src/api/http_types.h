@@ -1,0 +1,53 @@
+// Transport-neutral HTTP request/response as the routes see them.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model/error.h"
+
+namespace jindou::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  std::vector<std::pair<std::string, std::string>> query;  // percent-decoded
+  std::string body;
+  std::string authorization;  // Authorization header
+  std::string token;          // WuKongIM's `token` header
+
+  // The first value of query parameter `name`; nullptr when absent.
+  const std::string* query_param(std::string_view name) const {
+    for (const auto& [k, v] : query) {
+      if (k == name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpResponse json(std::string body, int status = 200) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
+  // `{"status":200}` for endpoints that return nothing.
+  static HttpResponse ok() { return json("{\"status\":200}"); }
+  // `{"status":N,"msg":"..."}`, plus `reason_code` for send errors.
+  static HttpResponse error(const Error& e);
+};
+
+// Called exactly once, from any thread.
+using Respond = std::function<void(HttpResponse)>;
+using Handler = std::function<void(HttpRequest& request, Respond respond)>;
+
+}  // namespace jindou::api

@@ -1,0 +1,34 @@
+// Operations: /health, /docs, /docs/openapi.json.
+#include "api/assets.h"
+#include "api/route_helpers.h"
+#include "api/routes.h"
+
+namespace jindou::api {
+
+void add_ops_routes(Router& router, ApiContext& ctx) {
+  router.add(
+      "GET", "/health",
+      [&ctx](HttpRequest&, const Respond& respond) {
+        if (ctx.engine.healthy()) return respond(HttpResponse::json("{\"status\":\"ok\"}"));
+        respond(HttpResponse::json(
+            "{\"status\":\"unavailable\",\"msg\":\"storage refuses writes; see the log\"}", 503));
+      },
+      true);
+  router.add(
+      "GET", "/docs",
+      [](HttpRequest&, const Respond& respond) {
+        HttpResponse r;
+        r.content_type = "text/html; charset=utf-8";
+        r.body = std::string(docs_html());
+        respond(std::move(r));
+      },
+      true);
+  router.add(
+      "GET", "/docs/openapi.json",
+      [](HttpRequest&, const Respond& respond) {
+        respond(HttpResponse::json(std::string(openapi_json())));
+      },
+      true);
+}
+
+}  // namespace jindou::api

@@ -1,0 +1,40 @@
+// Small pieces every route file uses.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+
+#include "api/http_types.h"
+#include "api/json_input.h"
+#include "model/channel.h"
+
+namespace jindou::api {
+
+// The request body as a JSON object, or a 400.
+Result<boost::json::object> body_object(const HttpRequest& request);
+
+// The stored channel a read addresses: `channel_id` + `channel_type`; person channels need
+// `login_uid` unless channel_id is already a derived `a@b` id.
+Result<ChannelKey> read_channel(std::string_view channel_id, int64_t channel_type,
+                                std::string_view login_uid);
+
+// A channel named by `channel_id` + `channel_type` in a management request (never derived).
+Result<ChannelKey> managed_channel(FieldReader& f);
+
+// Responds with `error` and returns true when it is set.
+inline bool respond_if_error(const std::optional<Error>& error, const Respond& respond) {
+  if (!error) return false;
+  respond(HttpResponse::error(*error));
+  return true;
+}
+
+// Answers a metadata change: `{"status":200}` or the error.
+inline auto respond_status(Respond respond) {
+  return [respond = std::move(respond)](Status s) {
+    respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+  };
+}
+
+}  // namespace jindou::api

@@ -1,0 +1,81 @@
+#include "api/router.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "api/json_writer.h"
+
+namespace jindou::api {
+
+HttpResponse HttpResponse::error(const Error& e) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().field("status", e.status).field("msg", e.message);
+  if (e.reason != ReasonCode::kUnknown) {
+    w.field("reason_code", static_cast<int>(e.reason));
+  }
+  w.end_object();
+  return json(std::move(body), e.status);
+}
+
+void Router::add(std::string method, std::string path, Handler handler, bool is_public) {
+  auto& routes = by_path_[path];
+  routes.push_back(Route{RouteInfo{std::move(method), std::move(path), is_public},
+                         std::move(handler)});
+}
+
+bool Router::authorized(const HttpRequest& request) const {
+  auto equal = [this](std::string_view given) {
+    return given.size() == token_.size() &&
+           CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
+  };
+  constexpr std::string_view kBearer = "Bearer ";
+  if (request.authorization.size() > kBearer.size() &&
+      std::string_view(request.authorization).substr(0, kBearer.size()) == kBearer &&
+      equal(std::string_view(request.authorization).substr(kBearer.size()))) {
+    return true;
+  }
+  return !request.token.empty() && equal(request.token);
+}
+
+void Router::dispatch(HttpRequest& request, const Respond& respond) const {
+  auto it = by_path_.find(request.path);
+  if (it == by_path_.end()) {
+    respond(HttpResponse::error(Error::not_found("no such endpoint: " + request.path)));
+    return;
+  }
+  const Route* route = nullptr;
+  for (const auto& r : it->second) {
+    if (r.info.method == request.method) route = &r;
+  }
+  if (route == nullptr) {
+    auto response =
+        HttpResponse::error(Error{405, ReasonCode::kUnknown,
+                                  request.path + " does not accept " + request.method});
+    std::string allow;
+    for (const auto& r : it->second) allow += (allow.empty() ? "" : ", ") + r.info.method;
+    response.headers.emplace_back("Allow", allow);
+    respond(std::move(response));
+    return;
+  }
+  if (!route->info.is_public && !token_.empty() && !authorized(request)) {
+    respond(HttpResponse::error(
+        Error::unauthorized("a valid token is required (Authorization: Bearer <token>)")));
+    return;
+  }
+  route->handler(request, respond);
+}
+
+std::vector<RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& [path, routes] : by_path_) {
+    for (const auto& r : routes) out.push_back(r.info);
+  }
+  std::sort(out.begin(), out.end(), [](const RouteInfo& a, const RouteInfo& b) {
+    return a.path != b.path ? a.path < b.path : a.method < b.method;
+  });
+  return out;
+}
+
+}  // namespace jindou::api

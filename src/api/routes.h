@@ -1,0 +1,25 @@
+// Route families of the HTTP API. Each registers its endpoints on the router.
+#pragma once
+
+#include "api/api_context.h"
+#include "api/router.h"
+
+namespace jindou::api {
+
+void add_message_routes(Router& router, ApiContext& ctx);  // sending
+void add_read_routes(Router& router, ApiContext& ctx);     // reading, search, deprecated sync
+void add_channel_routes(Router& router, ApiContext& ctx);  // channels and member lists
+void add_user_routes(Router& router, ApiContext& ctx);     // tokens
+// /health, /docs, /docs/openapi.json. Call last: the docs list the router's routes.
+void add_ops_routes(Router& router, ApiContext& ctx);
+
+// Every route of the HTTP API.
+inline void add_all_routes(Router& router, ApiContext& ctx) {
+  add_message_routes(router, ctx);
+  add_read_routes(router, ctx);
+  add_channel_routes(router, ctx);
+  add_user_routes(router, ctx);
+  add_ops_routes(router, ctx);
+}
+
+}  // namespace jindou::api

@@ -1,0 +1,50 @@
+// IoPool: the server's io threads, one io_context each. Shards and connections run on them.
+//
+// Lifecycle: start() launches the threads; stop() lets queued work finish, then joins.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/executor.h"
+
+namespace jindou::server {
+
+class IoExecutor final : public engine::Executor {
+ public:
+  explicit IoExecutor(boost::asio::io_context& ctx) : ctx_(ctx) {}
+  void post(std::function<void()> task) override { boost::asio::post(ctx_, std::move(task)); }
+
+ private:
+  boost::asio::io_context& ctx_;
+};
+
+class IoPool {
+ public:
+  explicit IoPool(size_t threads);
+  ~IoPool();
+
+  void start();
+  // Releases the keep-alive guards and joins: threads exit once their queues are empty.
+  void stop();
+
+  size_t size() const { return contexts_.size(); }
+  boost::asio::io_context& context(size_t i) { return *contexts_[i]; }
+  std::vector<boost::asio::io_context*> contexts();
+  std::vector<engine::Executor*> executors();
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<std::unique_ptr<IoExecutor>> executors_;
+  std::vector<Guard> guards_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace jindou::server

@@ -1,0 +1,112 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "api/routes.h"
+
+namespace jindou::server {
+
+Server::Server(Config config) : config_(std::move(config)) {}
+
+Server::~Server() { shutdown(); }
+
+void Server::start() {
+  const auto data_dir = std::filesystem::path(config_.data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) throw std::runtime_error("cannot create data directory " + config_.data_dir + ": " + ec.message());
+
+  store::RocksStoreOptions store_options;
+  store_options.path = (data_dir / "store").string();
+  store_options.sync_writes = config_.sync_writes;
+  store_options.retention_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
+  auto store = store::RocksStore::open(store_options);
+  if (!store.ok()) throw std::runtime_error(store.error().message);
+  store_ = std::move(store.value());
+
+  size_t threads = static_cast<size_t>(config_.io_threads);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  io_ = std::make_unique<IoPool>(threads);
+
+  engine_ = std::make_unique<engine::Engine>(engine::EngineOptions{}, *store_, io_->executors(),
+                                             config_.cluster.node_id, nullptr);
+
+  api::ApiLimits limits;
+  limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
+  limits.max_batch = static_cast<size_t>(config_.max_batch);
+  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{*engine_, limits});
+  router_ = std::make_unique<api::Router>(config_.manager_token);
+  api::add_all_routes(*router_, *api_context_);
+
+  api::HttpServerOptions http_options;
+  http_options.host = config_.http_addr.host;
+  http_options.port = config_.http_addr.port;
+  // Room for a full batch of base64 payloads would be unbounded; 16 MiB or one maximal message.
+  http_options.max_body_bytes =
+      std::max<size_t>(16u << 20, static_cast<size_t>(config_.max_payload_bytes) / 3 * 4 + 65536);
+  http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, http_options);
+  try {
+    http_->start();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot listen on httpAddr " + config_.http_addr.to_string() + ": " +
+                             e.what());
+  }
+  io_->start();
+
+  spdlog::info("jindou started: node {}, {} io threads, data in {}", config_.cluster.node_id,
+               threads, config_.data_dir);
+  spdlog::info("HTTP API on {}", config_.http_addr.to_string());
+  if (config_.manager_token.empty()) {
+    spdlog::warn("managerToken is not set: the HTTP API accepts requests without a token");
+  }
+  if (!config_.sync_writes) {
+    spdlog::warn("storage.syncWrites is false: acknowledged messages can be lost on power failure");
+  }
+}
+
+void Server::request_shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutdown_requested_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Server::wait_for_shutdown() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return shutdown_requested_; });
+  lock.unlock();
+  shutdown();
+}
+
+void Server::shutdown() {
+  if (!io_) return;
+  spdlog::info("shutting down: no new connections, finishing requests in flight");
+  if (http_) {
+    http_->stop();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (http_->connections_open() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  // Pending commits complete (their callbacks still run on the io threads); then every connection
+  // closes so the io threads run out of work and stop.
+  if (store_) store_->close();
+  if (http_) http_->abort_all();
+  io_->stop();
+  http_.reset();
+  router_.reset();
+  api_context_.reset();
+  engine_.reset();
+  io_.reset();
+  store_.reset();
+  spdlog::info("stopped");
+}
+
+}  // namespace jindou::server

@@ -1,0 +1,46 @@
+// Server: wires the layers together for one node — store, io threads, engine, HTTP API — and
+// runs them until a shutdown signal.
+//
+// Lifecycle: start() opens the store and binds every listener (throws with a one-line reason on
+// failure); wait_for_shutdown() blocks until SIGINT/SIGTERM, then stops accepting, lets
+// in-flight requests finish, drains the store and joins the io threads.
+#pragma once
+
+#include <memory>
+
+#include "api/api_context.h"
+#include "api/http_server.h"
+#include "api/router.h"
+#include "engine/engine.h"
+#include "server/config.h"
+#include "server/io_pool.h"
+#include "store/rocks_store.h"
+
+namespace jindou::server {
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  void start();
+  void wait_for_shutdown();
+  // Begins the graceful shutdown (what the signal handler does).
+  void request_shutdown();
+
+ private:
+  void shutdown();
+
+  Config config_;
+  std::unique_ptr<store::RocksStore> store_;
+  std::unique_ptr<IoPool> io_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<api::ApiContext> api_context_;
+  std::unique_ptr<api::Router> router_;
+  std::unique_ptr<api::HttpServer> http_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool shutdown_requested_ = false;
+};
+
+}  // namespace jindou::server
