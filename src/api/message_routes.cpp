@@ -6,12 +6,14 @@
 namespace jindou::api {
 namespace {
 
-// Send errors always carry a wkproto reason code (0 when none applies).
-HttpResponse send_error(const Error& e) {
+// Send errors always carry a wkproto reason code (0 when none applies); batch errors also the
+// index of the first bad item.
+HttpResponse send_error(const Error& e, std::optional<size_t> index = std::nullopt) {
   std::string body;
   JsonWriter w(body);
   w.begin_object().field("status", e.status).field("msg", e.message);
   w.field("reason_code", static_cast<int>(e.reason));
+  if (index) w.field("index", static_cast<uint64_t>(*index));
   w.end_object();
   return HttpResponse::json(std::move(body), e.status);
 }
@@ -51,12 +53,7 @@ void send_array(ApiContext& ctx, const boost::json::array& items, Respond respon
             ? parse_send_request(items[i].get_object(), ctx.limits, prefix)
             : Result<engine::SendRequest>(Error::bad_request("[" + std::to_string(i) +
                                                              "] must be a JSON object"));
-    if (!r.ok()) {
-      auto response = send_error(r.error());
-      // Add the index of the first bad item to the error body.
-      response.body.insert(response.body.size() - 1, ",\"index\":" + std::to_string(i));
-      return respond(std::move(response));
-    }
+    if (!r.ok()) return respond(send_error(r.error(), i));
     if (!r->stream_no.empty()) refused[i] = unknown_stream(r->stream_no);
     requests.push_back(std::move(*r));
   }

@@ -42,7 +42,7 @@ ChannelView view_for(const ChannelKey& stored, std::string_view from_uid,
     return {stored.id, stored.id};
   }
   auto [a, b] = person_parties(stored.id);
-  const auto other = [&](std::string_view x) { return x == a ? b : a; };
+  const auto other = [a = a, b = b](std::string_view x) { return x == a ? b : a; };
   ChannelView view;
   view.target_uid = std::string(from_uid == a || from_uid == b ? other(from_uid) : b);
   if (!login_uid.empty() && (login_uid == a || login_uid == b)) {
