@@ -18,6 +18,7 @@ struct ApiLimits {
 struct ApiContext {
   engine::Engine& engine;
   ApiLimits limits;
+  int64_t started_at = 0;  // Unix seconds, for /varz
 };
 
 }  // namespace jindou::api

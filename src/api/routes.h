@@ -9,7 +9,8 @@ namespace jindou::api {
 void add_message_routes(Router& router, ApiContext& ctx);  // sending
 void add_read_routes(Router& router, ApiContext& ctx);     // reading, search, deprecated sync
 void add_channel_routes(Router& router, ApiContext& ctx);  // channels and member lists
-void add_user_routes(Router& router, ApiContext& ctx);     // tokens
+void add_user_routes(Router& router, ApiContext& ctx);     // tokens, presence
+void add_conn_routes(Router& router, ApiContext& ctx);     // /connz, /varz, /conn/kick
 // /health, /docs, /docs/openapi.json. Call last: the docs list the router's routes.
 void add_ops_routes(Router& router, ApiContext& ctx);
 
@@ -19,6 +20,7 @@ inline void add_all_routes(Router& router, ApiContext& ctx) {
   add_read_routes(router, ctx);
   add_channel_routes(router, ctx);
   add_user_routes(router, ctx);
+  add_conn_routes(router, ctx);
   add_ops_routes(router, ctx);
 }
 

@@ -1,4 +1,5 @@
-// Users: /user/token.
+// Users: /user/token, /user/device_quit, /user/onlinestatus.
+#include "api/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
 #include "model/validation.h"
@@ -20,8 +21,69 @@ void set_token(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   if (token.size() > 1024) {
     return respond(HttpResponse::error(Error::bad_request("token is longer than 1024 bytes")));
   }
-  ctx.engine.set_user_token(uid, device_flag, store::UserToken{token, device_level},
-                            respond_status(respond));
+  ctx.engine.set_user_token(
+      uid, device_flag, store::UserToken{token, device_level},
+      [&ctx, uid, device_flag, device_level, respond](Status s) {
+        if (s.ok() && device_level == 1) {
+          // A master token replaces the sessions this device type already has.
+          ctx.engine.kick(uid, {device_flag}, ReasonCode::kConnectKick, "login in other device",
+                          false, std::chrono::seconds(10));
+        }
+        respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+      });
+}
+
+// device_flag -1 means every device type (0 app, 1 web, 2 pc).
+std::vector<uint8_t> device_flags(int64_t flag) {
+  if (flag < 0) return {0, 1, 2};
+  return {static_cast<uint8_t>(flag)};
+}
+
+void device_quit(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
+  auto body = body_object(request);
+  if (!body.ok()) return respond(HttpResponse::error(body.error()));
+  FieldReader f(*body);
+  const std::string uid = f.string("uid");
+  const int64_t flag = f.integer("device_flag", -1, -1, 255);
+  if (respond_if_error(f.error(), respond)) return;
+  if (auto e = check_id(uid, "uid")) return respond(HttpResponse::error(*e));
+  const auto flags = device_flags(flag);
+  ctx.engine.clear_user_tokens(uid, flags, [&ctx, uid, flags, respond](Status s) {
+    if (s.ok()) {
+      ctx.engine.kick(uid, flags, ReasonCode::kConnectKick, "", false, std::chrono::seconds(2));
+    }
+    respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+  });
+}
+
+void online_status(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
+  auto v = parse_json(request.body);
+  if (!v.ok()) return respond(HttpResponse::error(v.error()));
+  if (!v->is_array()) {
+    return respond(HttpResponse::error(Error::bad_request("the body must be an array of uids")));
+  }
+  if (v->get_array().size() > ctx.limits.max_subscribers) {
+    return respond(HttpResponse::error(Error::bad_request(
+        "at most " + std::to_string(ctx.limits.max_subscribers) + " uids per call")));
+  }
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array();
+  for (const auto& item : v->get_array()) {
+    if (!item.is_string()) {
+      return respond(HttpResponse::error(Error::bad_request("the body must be an array of uids")));
+    }
+    const std::string uid(item.get_string());
+    bool seen[256] = {};
+    for (const auto& link : ctx.engine.presence().links_of(uid)) {
+      if (seen[link.info.device_flag]) continue;  // one entry per device type
+      seen[link.info.device_flag] = true;
+      w.begin_object().field("uid", uid).field("device_flag", static_cast<int>(link.info.device_flag));
+      w.field("online", 1).end_object();
+    }
+  }
+  w.end_array();
+  respond(HttpResponse::json(std::move(out)));
 }
 
 }  // namespace
@@ -29,6 +91,12 @@ void set_token(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
 void add_user_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/user/token", [&ctx](HttpRequest& req, const Respond& respond) {
     set_token(ctx, req, respond);
+  });
+  router.add("POST", "/user/device_quit", [&ctx](HttpRequest& req, const Respond& respond) {
+    device_quit(ctx, req, respond);
+  });
+  router.add("POST", "/user/onlinestatus", [&ctx](HttpRequest& req, const Respond& respond) {
+    online_status(ctx, req, respond);
   });
 }
 

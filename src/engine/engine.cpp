@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 
@@ -7,14 +8,20 @@ namespace jindou::engine {
 
 Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
                uint16_t node_id, DeliverySink* sink)
-    : options_(options), store_(store), ids_(node_id), reader_(store) {
+    : options_(options),
+      store_(store),
+      ids_(node_id),
+      executors_(executors),
+      fanout_(presence_, executors),
+      reader_(store) {
   if (executors.empty()) throw std::invalid_argument("the engine needs at least one executor");
   auto max_id = store_.max_message_id();
   if (!max_id.ok()) throw std::runtime_error(max_id.error().message);
   ids_.advance_past(*max_id);
   for (size_t i = 0; i < executors.size(); ++i) {
     shards_.push_back(
-        std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, options_, sink));
+        std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, options_,
+                                       sink != nullptr ? sink : &fanout_));
   }
 }
 
@@ -117,6 +124,23 @@ void Engine::clear_user_tokens(const std::string& uid, std::vector<uint8_t> devi
 Result<std::optional<store::UserToken>> Engine::user_token(const std::string& uid,
                                                            uint8_t device_flag) {
   return store_.user_token(uid, device_flag);
+}
+
+size_t Engine::kick(const std::string& uid, const std::vector<uint8_t>& device_flags,
+                    ReasonCode reason, const std::string& text, bool quietly,
+                    std::chrono::milliseconds close_after) {
+  size_t n = 0;
+  for (const auto& l : presence_.links_of(uid)) {
+    if (!device_flags.empty() && std::find(device_flags.begin(), device_flags.end(),
+                                           l.info.device_flag) == device_flags.end()) {
+      continue;
+    }
+    ++n;
+    executor(l.info.executor).post([link = l.link, reason, text, quietly, close_after] {
+      link->kick(reason, text, quietly, close_after);
+    });
+  }
+  return n;
 }
 
 Result<std::vector<Message>> Engine::sync_once_messages(const std::string& uid, size_t limit) {

@@ -11,12 +11,17 @@
 #include <vector>
 
 #include "engine/channel_shard.h"
+#include "engine/counters.h"
+#include "engine/fanout.h"
 #include "engine/message_reader.h"
+#include "engine/presence.h"
 
 namespace jindou::engine {
 
 class Engine {
  public:
+  // Committed messages go to online connections through the engine's Fanout, or to `sink` when
+  // one is given (tests).
   Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
          uint16_t node_id, DeliverySink* sink = nullptr);
 
@@ -45,7 +50,17 @@ class Engine {
   // `last_message_seq` (nothing when no entry has it).
   void ack_sync_once(const std::string& uid, uint64_t last_message_seq, StatusCallback done);
 
+  // Kicks the connections of `uid` whose device flag is in `device_flags` (empty: all): each gets
+  // DISCONNECT(reason, text) unless `quietly`, and closes after `close_after`. Returns how many.
+  size_t kick(const std::string& uid, const std::vector<uint8_t>& device_flags, ReasonCode reason,
+              const std::string& text, bool quietly, std::chrono::milliseconds close_after);
+
   MessageReader& reader() { return reader_; }
+  PresenceTable& presence() { return presence_; }
+  Fanout& fanout() { return fanout_; }
+  Counters& counters() { return counters_; }
+  Executor& executor(size_t i) { return *executors_[i % executors_.size()]; }
+  size_t executor_count() const { return executors_.size(); }
   uint16_t node_id() const { return ids_.node_id(); }
   bool healthy() const { return store_.stats().healthy; }
   store::StoreStats store_stats() const { return store_.stats(); }
@@ -57,6 +72,10 @@ class Engine {
   EngineOptions options_;
   store::Store& store_;
   SnowflakeGenerator ids_;
+  std::vector<Executor*> executors_;
+  PresenceTable presence_;
+  Fanout fanout_;
+  Counters counters_;
   std::vector<std::unique_ptr<ChannelShard>> shards_;
   MessageReader reader_;
 };

@@ -40,7 +40,11 @@ void Server::start() {
   api::ApiLimits limits;
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   limits.max_batch = static_cast<size_t>(config_.max_batch);
-  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{*engine_, limits});
+  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{
+      *engine_, limits,
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count()});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -57,11 +61,30 @@ void Server::start() {
     throw std::runtime_error("cannot listen on httpAddr " + config_.http_addr.to_string() + ": " +
                              e.what());
   }
+
+  gateway::GatewayOptions gw;
+  gw.tcp = {config_.tcp_addr.host, config_.tcp_addr.port};
+  gw.ws = {config_.ws_addr.host, config_.ws_addr.port};
+  if (config_.wss_addr) gw.wss = gateway::ListenAddress{config_.wss_addr->host, config_.wss_addr->port};
+  gw.wss_cert_file = config_.wss_cert_file;
+  gw.wss_key_file = config_.wss_key_file;
+  gw.token_auth_on = config_.token_auth_on;
+  gw.disable_encryption = config_.disable_encryption;
+  gw.manager_token = config_.manager_token;
+  gw.node_id = config_.cluster.node_id;
+  gw.idle_timeout = config_.conn_idle_time;
+  gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw);
+  gateway_->start();
   io_->start();
 
   spdlog::info("jindou started: node {}, {} io threads, data in {}", config_.cluster.node_id,
                threads, config_.data_dir);
-  spdlog::info("HTTP API on {}", config_.http_addr.to_string());
+  spdlog::info("HTTP API on {}, clients on tcp {} and ws {}{}", config_.http_addr.to_string(),
+               config_.tcp_addr.to_string(), config_.ws_addr.to_string(),
+               config_.wss_addr ? " and wss " + config_.wss_addr->to_string() : std::string());
+  if (config_.token_auth_on) {
+    spdlog::info("client token authentication is on");
+  }
   if (config_.manager_token.empty()) {
     spdlog::warn("managerToken is not set: the HTTP API accepts requests without a token");
   }
@@ -88,6 +111,7 @@ void Server::wait_for_shutdown() {
 void Server::shutdown() {
   if (!io_) return;
   spdlog::info("shutting down: no new connections, finishing requests in flight");
+  if (gateway_) gateway_->stop();
   if (http_) {
     http_->stop();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -100,6 +124,7 @@ void Server::shutdown() {
   if (store_) store_->close();
   if (http_) http_->abort_all();
   io_->stop();
+  gateway_.reset();
   http_.reset();
   router_.reset();
   api_context_.reset();

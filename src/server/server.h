@@ -12,6 +12,7 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "engine/engine.h"
+#include "gateway/gateway.h"
 #include "server/config.h"
 #include "server/io_pool.h"
 #include "store/rocks_store.h"
@@ -38,6 +39,7 @@ class Server {
   std::unique_ptr<api::ApiContext> api_context_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<gateway::Gateway> gateway_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool shutdown_requested_ = false;

@@ -102,6 +102,20 @@ add("/channel/whitelist", "get", op("A channel's allowlist", "", None, resp("uid
 add("/user/token", "post", op("Register a client token",
     "Clients must CONNECT with this token when tokenAuthOn is true. device_level 1 (master) kicks the user's other connections with the same device_flag.",
     body(S(uid=STR, token=STR, device_flag=INT, device_level=FLAG)), None, None, U))
+add("/user/device_quit", "post", op("Log a user's devices out",
+    "Clears the tokens of device_flag (-1 = app, web and pc) and kicks those connections (DISCONNECT reason 12).",
+    body(S(uid=STR, device_flag=INT)), None, None, U))
+add("/user/onlinestatus", "post", op("Which users are online",
+    "One entry per connected device type of each uid given.", body(UIDS),
+    resp("Online devices", {"type": "array", "items": S(uid=STR, device_flag=INT, online=INT)}), None, U))
+add("/conn/kick", "post", op("Kick a user's connections",
+    "DISCONNECT (reason 12) then close, for device_flag (-1 or absent = all).",
+    body(S(uid=STR, device_flag=INT)), None, None, O))
+add("/connz", "get", op("Client connections", "Paged by connection id.", None,
+    resp("Connections", S(now=INT, total=INT, offset=INT, limit=INT, connections={"type": "array", "items": S(id=INT, uid=STR, device_flag=INT, device_level=INT, device_id=STR, version=INT, transport=STR, remote=STR, connected_at=INT, uptime_seconds=INT)})),
+    None, O, [q("offset", "list connections with a larger id", "integer"), q("limit", "default 100, at most 1000", "integer"), q("uid", "only this user's connections")]))
+add("/varz", "get", op("Node figures", "Connections, traffic, storage and memory of this node.", None,
+    resp("Figures", {"type": "object"}), None, O))
 add("/health", "get", op("Health", "200 when serving; 503 when storage refuses writes.", None,
     resp("Serving", S(status=STR)), {"503": resp("Not serving", S(status=STR, msg=STR))}, O, public=True))
 add("/docs", "get", op("This documentation", "An HTML page.", None, {"description": "HTML", "content": {"text/html": {}}}, None, O, public=True))

@@ -1,0 +1,338 @@
+#include "gateway/client_connection.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gateway/gateway.h"
+
+namespace jindou::gateway {
+
+namespace asio = boost::asio;
+using engine::Counters;
+
+ClientConnection::ClientConnection(Gateway& gateway, asio::io_context& context, size_t executor,
+                                   uint64_t id, std::string transport, std::string remote,
+                                   bool accept_proxy)
+    : context_(context),
+      gateway_(gateway),
+      decoder_(proto::DecoderOptions{proto::Side::kServer, proto::kLatestVersion, accept_proxy}) {
+  info_.id = id;
+  info_.executor = executor;
+  info_.transport = std::move(transport);
+  info_.remote = std::move(remote);
+}
+
+ClientConnection::~ClientConnection() = default;
+
+void ClientConnection::start() {
+  Counters::add(gateway_.engine().counters().connections_accepted);
+  start_reading();
+}
+
+void ClientConnection::on_bytes(const char* data, size_t n) {
+  if (state_ == State::kClosed) return;
+  last_inbound_ = Clock::now();
+  Counters::add(gateway_.engine().counters().in_bytes, n);
+  if (state_ == State::kClosing) return;  // nothing is processed after a refusal or kick
+  decoder_.append(data, n);
+  for (;;) {
+    auto r = decoder_.next(packet_);
+    if (r.need_more()) break;
+    if (r.failed()) {
+      Counters::add(gateway_.engine().counters().protocol_errors);
+      close("protocol error: " + r.error);
+      return;
+    }
+    Counters::add(gateway_.engine().counters().in_packets);
+    handle(packet_);
+    if (state_ == State::kClosed || state_ == State::kClosing) break;
+  }
+  if (decoder_.proxy_header() && decoder_.proxy_header()->has_address) {
+    const auto& p = *decoder_.proxy_header();
+    info_.remote = p.source_ip + ":" + std::to_string(p.source_port);
+  }
+}
+
+void ClientConnection::handle(proto::Packet& packet) {
+  if (state_ == State::kPreAuth) {
+    if (auto* connect = std::get_if<proto::Connect>(&packet)) return handle_connect(*connect);
+    Counters::add(gateway_.engine().counters().protocol_errors);
+    return close(std::string("the first packet must be CONNECT, got ") +
+                 std::string(proto::packet_name(proto::type_of(packet))));
+  }
+  switch (proto::type_of(packet)) {
+    case proto::PacketType::kSend:
+      return handle_send(std::get<proto::Send>(packet));
+    case proto::PacketType::kRecvack:
+      return handle_recvack(std::get<proto::Recvack>(packet));
+    case proto::PacketType::kPing: {
+      std::string pong;
+      proto::encode(proto::Pong{}, info_.version, pong);
+      return queue_packet(std::move(pong));
+    }
+    case proto::PacketType::kDisconnect:
+      return close("the client sent DISCONNECT");
+    default:
+      // A second CONNECT, SUB, and server-to-client types are ignored.
+      return;
+  }
+}
+
+void ClientConnection::handle_recvack(const proto::Recvack& ack) {
+  unacked_.erase(ack.message_id);
+}
+
+// --- sending ---------------------------------------------------------------------------------
+
+void ClientConnection::answer_send(uint8_t flags, uint32_t client_seq, ReasonCode reason) {
+  proto::Sendack ack;
+  ack.flags = flags;
+  ack.client_seq = client_seq;
+  ack.reason_code = reason;
+  acks_.push_back(AckSlot{flags, client_seq, true, 0, 0, reason});
+  complete_ack(ack_base_ + acks_.size() - 1, engine::SendResult{});
+}
+
+void ClientConnection::handle_send(proto::Send& send) {
+  Counters::add(gateway_.engine().counters().client_sends);
+  const uint8_t flags = send.flags & proto::kFlagMask;
+  if (send.legacy_stream) return answer_send(flags, send.client_seq, ReasonCode::kNotSupportHeader);
+  std::string payload;
+  if (crypto_) {
+    auto plain = crypto_->open_send(send);
+    if (!plain) return answer_send(flags, send.client_seq, ReasonCode::kPayloadDecodeError);
+    payload = std::move(*plain);
+  } else {
+    payload = std::move(send.payload);
+  }
+  if (send.channel_type == 0 || send.channel_type > kChannelAgentGroup) {
+    return answer_send(flags, send.client_seq, ReasonCode::kNotSupportChannelType);
+  }
+  // A person channel is addressed by the peer's uid; a derived `a@b` id would reach into
+  // someone else's conversation.
+  if (send.channel_id.empty() ||
+      (send.channel_type == kChannelPerson &&
+       send.channel_id.find_first_of("@#&") != std::string::npos)) {
+    return answer_send(flags, send.client_seq, ReasonCode::kChannelIdError);
+  }
+  engine::SendRequest request;
+  request.origin = {engine::SendOrigin::Kind::kClient, info_.id};
+  request.from_uid = info_.uid;
+  request.channel_id = std::move(send.channel_id);
+  request.channel_type = send.channel_type;
+  request.header = MessageHeader::from_flags(flags);
+  request.setting = static_cast<uint8_t>(send.setting & ~(kSettingStream | kSettingLegacyStream));
+  request.client_msg_no = std::move(send.client_msg_no);
+  request.expire = send.expire;
+  request.topic = std::move(send.topic);
+  request.payload = std::move(payload);
+
+  acks_.push_back(AckSlot{flags, send.client_seq, false, 0, 0, ReasonCode::kSuccess});
+  const uint64_t slot = ack_base_ + acks_.size() - 1;
+  std::weak_ptr<ClientConnection> weak = shared_from_this();
+  asio::io_context& ctx = context_;
+  gateway_.engine().send(std::move(request), [weak, slot, &ctx](engine::SendResult result) {
+    asio::post(ctx, [weak, slot, result = std::move(result)] {
+      if (auto self = weak.lock()) self->complete_ack(slot, result);
+    });
+  });
+}
+
+void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& result) {
+  if (state_ == State::kClosed || slot < ack_base_ || slot - ack_base_ >= acks_.size()) return;
+  AckSlot& s = acks_[slot - ack_base_];
+  if (!s.ready) {
+    s.ready = true;
+    if (result.status.ok()) {
+      s.message_id = result.message_id;
+      s.message_seq = static_cast<uint32_t>(result.message_seq);
+      s.reason = ReasonCode::kSuccess;
+    } else {
+      s.reason = result.status.error().reason == ReasonCode::kUnknown
+                     ? ReasonCode::kSystemError
+                     : result.status.error().reason;
+    }
+  }
+  // SENDACKs leave in the order of their SENDs.
+  while (!acks_.empty() && acks_.front().ready) {
+    const AckSlot& a = acks_.front();
+    std::string out;
+    proto::encode(proto::Sendack{a.flags, a.message_id, a.client_seq, a.message_seq, a.reason},
+                  info_.version, out);
+    queue_packet(std::move(out));
+    acks_.pop_front();
+    ++ack_base_;
+  }
+}
+
+// --- delivery --------------------------------------------------------------------------------
+
+void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
+  if (state_ != State::kAuthenticated) return;
+  const Message& m = *message;
+  const bool from_self = m.from_uid == info_.uid;
+  const bool from_system = m.from_uid == kSystemUid;
+  std::string channel_id;
+  if (m.channel.is_person()) {
+    // The peer as this recipient sees it: the sender, or for the sender's own other devices the
+    // other party.
+    auto [a, b] = person_parties(m.channel.id);
+    if (from_self) {
+      channel_id = std::string(a == info_.uid ? b : a);
+    } else {
+      channel_id = from_system ? std::string() : m.from_uid;
+    }
+  } else {
+    channel_id = m.channel.id;
+  }
+  proto::RecvView recv;
+  recv.flags = static_cast<uint8_t>(m.header.flags() & ~(from_self ? proto::kFlagRedDot : 0));
+  recv.setting = proto::recv_setting_for(m.setting, info_.version);
+  recv.from_uid = from_system ? std::string_view() : std::string_view(m.from_uid);
+  recv.channel_id = channel_id;
+  recv.channel_type = m.channel.type;
+  recv.expire = m.expire;
+  recv.client_msg_no = m.client_msg_no;
+  recv.message_id = m.message_id;
+  recv.message_seq = static_cast<uint32_t>(m.message_seq);
+  recv.timestamp = static_cast<int32_t>(m.timestamp);
+  recv.topic = m.topic;
+  if (crypto_) {
+    if (!crypto_->seal_recv(recv, m.payload, scratch_payload_, scratch_msg_key_)) {
+      spdlog::error("conn {}: cannot encrypt a RECV; closing", info_.id);
+      return close("encryption failure");
+    }
+    recv.payload = scratch_payload_;
+    recv.msg_key = scratch_msg_key_;
+  } else {
+    recv.payload = m.payload;
+  }
+  std::string packet;
+  packet.reserve(proto::encoded_size(recv, info_.version));
+  proto::encode(recv, info_.version, packet);
+  Counters::add(gateway_.engine().counters().recvs_sent);
+  if (!m.header.no_persist) {
+    const auto& opt = gateway_.options();
+    if (unacked_.size() >= opt.max_unacked_recvs) unacked_.erase(unacked_.begin());
+    unacked_[m.message_id] = Unacked{packet, 0, Clock::now() + opt.recv_retry_interval};
+  }
+  queue_packet(std::move(packet));
+}
+
+// --- output ----------------------------------------------------------------------------------
+
+void ClientConnection::queue_packet(std::string packet) {
+  if (state_ == State::kClosed) return;
+  outbound_bytes_ += packet.size();
+  outbound_.push_back(std::move(packet));
+  if (outbound_bytes_ > gateway_.options().max_outbound_bytes) {
+    Counters::add(gateway_.engine().counters().slow_consumers);
+    return close("slow consumer: more than " +
+                 std::to_string(gateway_.options().max_outbound_bytes) +
+                 " bytes waiting to be written");
+  }
+  schedule_flush();
+}
+
+void ClientConnection::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  // Everything queued during this turn of the io loop goes out in one write.
+  asio::post(context_, [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void ClientConnection::flush() {
+  if (state_ == State::kClosed || write_in_flight_) return;
+  if (outbound_.empty()) {
+    if (close_after_flush_) finish_close("refused");
+    return;
+  }
+  write_in_flight_ = true;
+  writing_.swap(outbound_);
+  Counters::add(gateway_.engine().counters().out_packets, writing_.size());
+  write_packets(writing_);
+}
+
+void ClientConnection::on_written(bool ok) {
+  write_in_flight_ = false;
+  size_t written = 0;
+  for (const auto& p : writing_) written += p.size();
+  Counters::add(gateway_.engine().counters().out_bytes, written);
+  outbound_bytes_ -= written;
+  writing_.clear();
+  if (!ok) return finish_close("write failed");
+  flush();
+}
+
+// --- lifecycle -------------------------------------------------------------------------------
+
+void ClientConnection::kick(ReasonCode reason, const std::string& text, bool quietly,
+                            std::chrono::milliseconds close_after) {
+  if (state_ == State::kClosed) return;
+  if (!quietly && state_ == State::kAuthenticated) {
+    std::string out;
+    proto::encode(proto::Disconnect{reason, text}, info_.version, out);
+    queue_packet(std::move(out));
+  }
+  state_ = State::kClosing;
+  const auto at = Clock::now() + close_after;
+  if (!close_at_ || at < *close_at_) close_at_ = at;
+}
+
+void ClientConnection::tick(Clock::time_point now) {
+  if (state_ == State::kClosed) return;
+  const auto& opt = gateway_.options();
+  if (close_at_ && now >= *close_at_) return close("kicked");
+  if (state_ == State::kPreAuth && now - accepted_at_ >= opt.preauth_timeout) {
+    return close("no CONNECT within the pre-auth timeout");
+  }
+  if (state_ == State::kAuthenticated && now - last_inbound_ >= opt.idle_timeout) {
+    return close("idle for longer than connIdleTime");
+  }
+  for (auto it = unacked_.begin(); it != unacked_.end();) {
+    if (it->second.next_at > now) {
+      ++it;
+      continue;
+    }
+    if (it->second.attempts >= opt.recv_retry_max) {
+      it = unacked_.erase(it);
+      continue;
+    }
+    ++it->second.attempts;
+    it->second.next_at = now + opt.recv_retry_interval;
+    Counters::add(gateway_.engine().counters().recv_retries);
+    queue_packet(it->second.packet);
+    if (state_ == State::kClosed) return;
+    ++it;
+  }
+}
+
+void ClientConnection::on_peer_closed(const std::string& why) {
+  quiet_close_ = true;  // the peer's own choice: not worth more than a debug line
+  finish_close(why);
+}
+
+void ClientConnection::close(const std::string& reason) { finish_close(reason); }
+
+void ClientConnection::finish_close(const std::string& reason) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  if (registered_) {
+    gateway_.engine().presence().remove(info_.uid, info_.id);
+    registered_ = false;
+  }
+  unacked_.clear();
+  acks_.clear();
+  outbound_.clear();
+  Counters::add(gateway_.engine().counters().connections_closed);
+  spdlog::log(quiet_close_ ? spdlog::level::debug : spdlog::level::info,
+              "conn {} ({} {} uid={}): closed: {}", info_.id, info_.transport, info_.remote,
+              info_.uid, reason);
+  shutdown_transport();
+  gateway_.forget(info_.executor, info_.id);
+}
+
+}  // namespace jindou::gateway

@@ -1,0 +1,125 @@
+// ClientConnection: one client's wkproto session — CONNECT and the crypto handshake, SEND to the
+// engine with SENDACKs in order, RECV delivery with per-connection encryption and resends,
+// PING/PONG, kicks and timeouts. Transport subclasses (TCP, WebSocket) move the bytes.
+//
+// Thread: lives on one io thread for its whole life; every method runs there (engine callbacks
+// are posted back). Lifecycle: created by a listener, registered with the Gateway, start();
+// closed on protocol error, timeout, kick or peer close, then unregistered.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/presence.h"
+#include "engine/send_types.h"
+#include "proto/codec.h"
+#include "proto/crypto.h"
+
+namespace jindou::gateway {
+
+class Gateway;
+using Clock = std::chrono::steady_clock;
+
+class ClientConnection : public engine::ClientLink,
+                         public std::enable_shared_from_this<ClientConnection> {
+ public:
+  ClientConnection(Gateway& gateway, boost::asio::io_context& context, size_t executor,
+                   uint64_t id, std::string transport, std::string remote, bool accept_proxy);
+  ~ClientConnection() override;
+
+  void start();
+  // Periodic housekeeping from the gateway's ticker: timeouts, kick delays, RECV resends.
+  void tick(Clock::time_point now);
+  // Closes now (with `reason` in the log) — for protocol errors and shutdown.
+  void close(const std::string& reason);
+
+  // engine::ClientLink
+  void deliver(const std::shared_ptr<const Message>& message) override;
+  void kick(ReasonCode reason, const std::string& text, bool quietly,
+            std::chrono::milliseconds close_after) override;
+
+  uint64_t id() const { return info_.id; }
+  bool closed() const { return state_ == State::kClosed; }
+
+ protected:
+  // Transport hooks, implemented by subclasses.
+  virtual void start_reading() = 0;
+  // Writes `packets` (one wkproto packet each); calls on_written() when done.
+  virtual void write_packets(std::vector<std::string>& packets) = 0;
+  virtual void shutdown_transport() = 0;
+
+  // For subclasses.
+  void on_bytes(const char* data, size_t n);
+  void on_written(bool ok);
+  void on_peer_closed(const std::string& why);
+  void set_remote(std::string remote) { info_.remote = std::move(remote); }
+  // Inbound activity that carries no wkproto bytes (WebSocket control frames) still counts.
+  void touch() { last_inbound_ = Clock::now(); }
+
+  boost::asio::io_context& context_;
+
+ private:
+  enum class State { kPreAuth, kAuthenticated, kClosing, kClosed };
+  struct AckSlot {
+    uint8_t flags = 0;
+    uint32_t client_seq = 0;
+    bool ready = false;
+    int64_t message_id = 0;
+    uint32_t message_seq = 0;
+    ReasonCode reason = ReasonCode::kSuccess;
+  };
+  struct Unacked {
+    std::string packet;
+    int attempts = 0;
+    Clock::time_point next_at;
+  };
+
+  void handle(proto::Packet& packet);
+  void handle_connect(const proto::Connect& connect);
+  std::optional<ReasonCode> authenticate(const proto::Connect& connect, uint8_t& device_level);
+  void refuse(const proto::Connect& connect, ReasonCode reason, const std::string& why);
+  void apply_kick_rules(uint8_t device_level);
+  void handle_send(proto::Send& send);
+  void answer_send(uint8_t flags, uint32_t client_seq, ReasonCode reason);
+  void complete_ack(uint64_t slot, const engine::SendResult& result);
+  void handle_recvack(const proto::Recvack& ack);
+  void queue_packet(std::string packet);
+  void schedule_flush();
+  void flush();
+  void finish_close(const std::string& reason);
+
+  Gateway& gateway_;
+  engine::LinkInfo info_;
+  State state_ = State::kPreAuth;
+  proto::FrameDecoder decoder_;
+  proto::Packet packet_;  // reused decode target
+  std::optional<proto::SessionCrypto> crypto_;
+  Clock::time_point accepted_at_ = Clock::now();
+  Clock::time_point last_inbound_ = Clock::now();
+  std::optional<Clock::time_point> close_at_;
+  bool registered_ = false;  // in the presence table
+  bool quiet_close_ = false;
+
+  std::vector<std::string> outbound_;  // queued, not yet handed to the transport
+  std::vector<std::string> writing_;   // handed to the transport
+  size_t outbound_bytes_ = 0;
+  bool write_in_flight_ = false;
+  bool flush_scheduled_ = false;
+  bool close_after_flush_ = false;
+
+  std::deque<AckSlot> acks_;
+  uint64_t ack_base_ = 0;  // slot number of acks_.front()
+
+  std::map<int64_t, Unacked> unacked_;  // by message_id
+  std::string scratch_payload_;
+  std::string scratch_msg_key_;
+};
+
+}  // namespace jindou::gateway

@@ -1,0 +1,63 @@
+// Gateway: the client-facing listeners (raw TCP, WebSocket, WebSocket over TLS) and the
+// connections they accept.
+//
+// Threads: each listener accepts on the first io context and places connections round-robin on
+// all of them; a connection stays on its context. Each context has a ticker (1 s) that drives
+// its connections' timeouts and resends. Lifecycle: start() binds every listener (throws
+// std::system_error with the address on failure); stop() stops accepting and closes every
+// connection.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "engine/engine.h"
+#include "gateway/gateway_options.h"
+
+namespace jindou::gateway {
+
+class ClientConnection;
+
+class Gateway {
+ public:
+  Gateway(std::vector<boost::asio::io_context*> contexts, engine::Engine& engine,
+          GatewayOptions options);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  void start();
+  void stop();
+
+  uint16_t tcp_port() const;
+  uint16_t ws_port() const;
+  uint16_t wss_port() const;
+
+  // For connections.
+  engine::Engine& engine() { return engine_; }
+  const GatewayOptions& options() const { return options_; }
+  // Registers a freshly accepted connection on context `index` and starts it.
+  void adopt(size_t index, std::shared_ptr<ClientConnection> connection);
+  void forget(size_t index, uint64_t id);
+  uint64_t next_connection_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  // Next context for an accepted socket (round-robin).
+  size_t pick_context() { return next_context_.fetch_add(1) % contexts_.size(); }
+  boost::asio::io_context& context(size_t index) { return *contexts_[index]; }
+  bool stopping() const { return stopping_.load(); }
+
+  struct Impl;
+
+ private:
+  std::vector<boost::asio::io_context*> contexts_;
+  engine::Engine& engine_;
+  GatewayOptions options_;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<size_t> next_context_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace jindou::gateway

@@ -1,0 +1,74 @@
+#include "gateway/tcp_connection.h"
+
+#include <boost/asio/write.hpp>
+
+#include <array>
+
+namespace jindou::gateway {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+std::string describe(const tcp::socket& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+}  // namespace
+
+TcpConnection::TcpConnection(Gateway& gateway, asio::io_context& context, size_t executor,
+                             uint64_t id, tcp::socket socket, bool accept_proxy)
+    : ClientConnection(gateway, context, executor, id, "tcp", describe(socket), accept_proxy),
+      socket_(std::move(socket)) {}
+
+void TcpConnection::start_reading() {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(tcp::no_delay(true), ec);
+  wait_readable();
+}
+
+void TcpConnection::wait_readable() {
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = self()](const boost::system::error_code& ec) {
+                       if (ec) return self->on_peer_closed("socket: " + ec.message());
+                       self->read_available();
+                     });
+}
+
+void TcpConnection::read_available() {
+  // One buffer per io thread serves every connection on it.
+  thread_local std::array<char, 64 * 1024> buffer;
+  for (int round = 0; round < 16; ++round) {
+    boost::system::error_code ec;
+    const size_t n = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      return on_peer_closed(ec == asio::error::eof ? "closed by the peer" : ec.message());
+    }
+    on_bytes(buffer.data(), n);
+    if (closed()) return;
+    if (n < buffer.size()) break;
+  }
+  wait_readable();
+}
+
+void TcpConnection::write_packets(std::vector<std::string>& packets) {
+  buffers_.clear();
+  buffers_.reserve(packets.size());
+  for (const auto& p : packets) buffers_.emplace_back(p.data(), p.size());
+  asio::async_write(socket_, buffers_,
+                    [self = self()](const boost::system::error_code& ec, size_t) {
+                      self->on_written(!ec);
+                    });
+}
+
+void TcpConnection::shutdown_transport() {
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace jindou::gateway
