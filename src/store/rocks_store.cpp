@@ -3,6 +3,8 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -21,6 +23,51 @@ constexpr const char* kColumnNames[] = {"default",      "msg",  "msg_id",     "c
                                         "channel",      "member", "user_channel", "user",
                                         "sync_queue",   "cursor"};
 static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
+
+// The channel part of a key (type, id length, id). Messages of one channel are inserted in seq
+// order, so RocksDB can use the previous insert of the same channel as a hint and skip most of
+// the skiplist search.
+class ChannelPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "jindou.ChannelPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), prefix_size(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= 3 && key.size() >= prefix_size(key);
+  }
+
+ private:
+  static size_t prefix_size(const rocksdb::Slice& key) {
+    return 3 + ((static_cast<size_t>(static_cast<uint8_t>(key[1])) << 8) |
+                static_cast<uint8_t>(key[2]));
+  }
+};
+
+// client_no keys: channel prefix, client_msg_no (u16-prefixed), from_uid. The prefix is all but
+// the sender: lookups are by exact key or by that prefix, never in total order, so the memtable
+// can hash by it (client_msg_nos are random: a sorted skiplist pays a cache miss per level).
+class ClientNoPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "jindou.ClientNoPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), prefix_size(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return prefix_size(key) > 0; }
+
+ private:
+  static size_t prefix_size(const rocksdb::Slice& key) {
+    auto u16 = [&](size_t at) {
+      return (static_cast<size_t>(static_cast<uint8_t>(key[at])) << 8) |
+             static_cast<uint8_t>(key[at + 1]);
+    };
+    if (key.size() < 3) return 0;
+    const size_t channel_end = 3 + u16(1);
+    if (key.size() < channel_end + 2) return 0;
+    const size_t end = channel_end + 2 + u16(channel_end);
+    return key.size() >= end ? end : 0;
+  }
+};
 
 Error to_error(const rocksdb::Status& s) {
   if (s.IsIOError() || s.IsNoSpace() || s.IsCorruption()) {
@@ -72,6 +119,8 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 5;
+  // One committer thread writes: inserting with per-channel hints beats concurrent inserts.
+  db_options.allow_concurrent_memtable_write = false;
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(opt.memtable_budget_bytes);
 
@@ -99,6 +148,17 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
       store->filters_.push_back(std::move(filter));
       // Revisit old files daily so expired messages are removed even without new writes.
       cf.periodic_compaction_seconds = 24 * 3600;
+    }
+    if (column == Column::kMessage || column == Column::kChannel) {
+      cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<ChannelPrefix>();
+    } else if (column == Column::kClientNo) {
+      cf.prefix_extractor = std::make_shared<ClientNoPrefix>();
+      // A memtable bloom filter answers the usual "not sent before" lookup without a search.
+      cf.memtable_prefix_bloom_size_ratio = 0.1;
+      cf.memtable_whole_key_filtering = true;
+    } else if (column == Column::kMessageId) {
+      // Ids grow: consecutive inserts share their high bytes.
+      cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
     }
     descriptors.emplace_back(kColumnNames[i], cf);
   }

@@ -1,0 +1,64 @@
+// Store write throughput: messages per second through WriteSet + group commit, fsync off so the
+// numbers show CPU cost. Run: build/release/src/store/store_bench
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <future>
+#include <random>
+
+#include "store/rocks_store.h"
+
+namespace jindou::store {
+namespace {
+
+struct BenchStore {
+  BenchStore() {
+    dir = std::filesystem::temp_directory_path() /
+          ("jindou-store-bench-" + std::to_string(std::random_device{}()));
+    RocksStoreOptions o;
+    o.path = dir.string();
+    o.sync_writes = false;
+    store = std::move(RocksStore::open(o).value());
+  }
+  ~BenchStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  std::filesystem::path dir;
+  std::unique_ptr<RocksStore> store;
+};
+
+// state.range(0): channels; state.range(1): 1 = with a random client_msg_no.
+void BM_CommitMessages(benchmark::State& state) {
+  BenchStore b;
+  const int channels = static_cast<int>(state.range(0));
+  const bool with_cmn = state.range(1) == 1;
+  std::mt19937_64 rng(42);
+  std::vector<uint64_t> seqs(static_cast<size_t>(channels), 0);
+  int64_t id = 1;
+  constexpr int kBatch = 500;
+  for (auto _ : state) {
+    WriteSet ws;
+    for (int i = 0; i < kBatch; ++i) {
+      Message m;
+      const int c = static_cast<int>(rng() % static_cast<uint64_t>(channels));
+      m.channel = {"group-" + std::to_string(c), kChannelGroup};
+      m.message_seq = ++seqs[static_cast<size_t>(c)];
+      m.message_id = id++;
+      m.from_uid = "user-1";
+      if (with_cmn) m.client_msg_no = std::to_string(rng()) + std::to_string(rng());
+      m.timestamp = 1'700'000'000;
+      m.payload = R"({"content":"hello world","type":1})";
+      ws.put_message(m);
+    }
+    auto s = b.store->commit_and_wait(std::move(ws));
+    if (!s.ok()) state.SkipWithError(s.error().message.c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_CommitMessages)->Args({64, 0})->Args({64, 1})->Args({10000, 1})->UseRealTime();
+
+}  // namespace
+}  // namespace jindou::store
+
+BENCHMARK_MAIN();
