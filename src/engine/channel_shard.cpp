@@ -228,6 +228,8 @@ void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
   const uint64_t skip_connection =
       request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
   auto message = make_message(ChannelKey{}, request, std::move(from_uid));
+  // Like WuKongIM's temporary channels: recipients see a Temp channel of its own.
+  message->channel = ChannelKey{"tmp_" + std::to_string(message->message_id), kChannelTemp};
   SendResult r;
   r.message_id = message->message_id;
   r.client_msg_no = message->client_msg_no;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what jindou needs to build, run and test on Debian 12 (run as root).
+# Safe to run again: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
+  librocksdb-dev libssl-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
+  libspdlog-dev libyaml-cpp-dev libcli11-dev libjemalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  # Tests also need clang (fuzzing), Node.js (the official JS SDK) and load tools.
+  packages+=(clang libclang-rt-dev nodejs npm wrk nginx-light)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "==> installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "==> all build dependencies are installed"
+fi
