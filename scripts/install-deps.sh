@@ -11,8 +11,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Tests also need clang (fuzzing), Node.js (the official JS SDK) and load tools.
-  packages+=(clang libclang-rt-dev nodejs npm wrk nginx-light)
+  # Tests also need clang (fuzzing) and, for the official JS SDK, Node.js >= 20.6 with npm
+  # (used as the machine provides it; Debian's own nodejs is only a fallback).
+  packages+=(clang libclang-rt-dev)
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 missing=()

@@ -31,9 +31,10 @@ struct ConnectionRegistry {
 };
 
 struct HttpServer::Impl {
-  Impl(HttpServer& s, asio::io_context& first) : server(s), acceptor(first) {}
+  Impl(HttpServer& s, asio::io_context& first) : server(s), acceptor(first), retry(first) {}
   HttpServer& server;
   tcp::acceptor acceptor;
+  asio::steady_timer retry;  // pause after a failed accept (e.g. out of file descriptors)
   std::vector<std::unique_ptr<ConnectionRegistry>> registries;
   size_t next = 0;
   std::atomic<bool> stopping{false};
@@ -214,10 +215,14 @@ void HttpServer::Impl::accept() {
           session->start();
         }
       });
-    } else if (ec != asio::error::operation_aborted) {
-      spdlog::warn("http: accept failed: {}", ec.message());
+      return accept();
     }
-    accept();
+    if (ec == asio::error::operation_aborted) return;
+    spdlog::warn("http: cannot accept a connection: {}", ec.message());
+    retry.expires_after(std::chrono::milliseconds(100));
+    retry.async_wait([this](beast::error_code wec) {
+      if (!wec && !stopping) accept();
+    });
   });
 }
 
@@ -263,6 +268,7 @@ void HttpServer::stop() {
   asio::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
+    impl_->retry.cancel();
   });
   for (auto& r : impl_->registries) {
     asio::post(r->context, [reg = r.get()] {

@@ -13,9 +13,14 @@ Result<boost::json::object> body_object(const HttpRequest& request) {
 
 Result<ChannelKey> read_channel(std::string_view channel_id, int64_t channel_type,
                                 std::string_view login_uid) {
-  if (auto e = check_channel_id_for_read(channel_id, "channel_id")) return *e;
+  if (channel_id.empty()) return Error::bad_request("channel_id is required");
   if (auto e = check_channel_type(channel_type, "channel_type")) return *e;
   const auto type = static_cast<uint8_t>(channel_type);
+  // Only person channels have derived `a@b` ids.
+  if (auto e = type == kChannelPerson ? check_channel_id_for_read(channel_id, "channel_id")
+                                      : check_id(channel_id, "channel_id")) {
+    return *e;
+  }
   if (type == kChannelPerson && !is_derived_person_id(channel_id)) {
     if (login_uid.empty()) {
       return Error::bad_request("login_uid is required to read a person channel");

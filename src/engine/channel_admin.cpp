@@ -6,7 +6,8 @@
 namespace jindou::engine {
 namespace {
 
-// Channel types whose ban / disband flags are not checked (WuKongIM's exemptions).
+// Channel types whose ban / disband flags are not checked for client sends (WuKongIM's
+// exemptions, kept for wkproto compatibility).
 bool exempt_from_channel_state(uint8_t type) {
   return type == kChannelCustomerService || type == kChannelInfo || type == kChannelVisitors ||
          type == kChannelAgent;
@@ -19,36 +20,33 @@ std::optional<Error> ChannelShard::check_send(ChannelState& st, const SendReques
   if (request.origin.kind == SendOrigin::Kind::kClient) {
     return check_client_send(st, request, from_uid);
   }
-  if (exempt_from_channel_state(st.key.type)) return std::nullopt;
+  // HTTP sends: every banned or disbanded channel refuses (no per-type exemptions).
   if (st.key.is_person()) {
     // A banned user can neither send nor receive.
     auto [a, b] = person_parties(st.key.id);
     for (std::string_view uid : {a, b}) {
-      auto info = store_.channel_info(ChannelKey{std::string(uid), kChannelPerson});
-      if (!info.ok()) return info.error();
-      if (info->has_value() && (*info)->ban) {
+      auto user = settings_.get(ChannelKey{std::string(uid), kChannelPerson});
+      if (!user.ok()) return user.error();
+      if ((*user)->banned()) {
         return Error::forbidden(ReasonCode::kBan, "user " + std::string(uid) + " is banned");
       }
     }
     return std::nullopt;
   }
-  auto info = info_of(st);
-  if (!info.ok()) return info.error();
-  if (info->has_value() && (*info)->disband) {
+  auto settings = settings_.get(st.key);
+  if (!settings.ok()) return settings.error();
+  if ((*settings)->disbanded()) {
     return Error::forbidden(ReasonCode::kDisband, "the channel is disbanded");
   }
-  if (info->has_value() && (*info)->ban) {
-    return Error::forbidden(ReasonCode::kBan, "the channel is banned");
-  }
+  if ((*settings)->banned()) return Error::forbidden(ReasonCode::kBan, "the channel is banned");
   return std::nullopt;
 }
 
 std::optional<Error> ChannelShard::check_client_send(ChannelState& st, const SendRequest& request,
                                                      std::string_view from_uid) {
-  const ChannelKey self{std::string(from_uid), kChannelPerson};
-  auto own = store_.channel_info(self);
-  if (!own.ok()) return own.error();
-  if (own->has_value() && (*own)->send_ban) {
+  auto sender = settings_.get(ChannelKey{std::string(from_uid), kChannelPerson});
+  if (!sender.ok()) return sender.error();
+  if ((*sender)->send_banned()) {
     return Error::forbidden(ReasonCode::kSendBan, "the sender may not send messages");
   }
   if (request.channel_type < 1 || request.channel_type > kChannelAgentGroup) {
@@ -60,52 +58,37 @@ std::optional<Error> ChannelShard::check_client_send(ChannelState& st, const Sen
   if (st.key.is_person()) {
     auto [a, b] = person_parties(st.key.id);
     const std::string peer(a == from_uid ? b : a);
-    const ChannelKey peer_key{peer, kChannelPerson};
-    auto peer_info = store_.channel_info(peer_key);
-    if (!peer_info.ok()) return peer_info.error();
-    if (peer_info->has_value() && (*peer_info)->ban) {
-      return Error::forbidden(ReasonCode::kBan, "the recipient is banned");
+    auto recipient = settings_.get(ChannelKey{peer, kChannelPerson});
+    if (!recipient.ok()) return recipient.error();
+    const ChannelSettings& r = **recipient;
+    if (r.banned()) return Error::forbidden(ReasonCode::kBan, "the recipient is banned");
+    if (r.denies(from_uid)) {
+      return Error::forbidden(ReasonCode::kInBlacklist, "the sender is in the denylist");
     }
-    auto denied = store_.is_member(peer_key, MemberRole::kDenylist, from_uid);
-    if (!denied.ok()) return denied.error();
-    if (*denied) return Error::forbidden(ReasonCode::kInBlacklist, "the sender is in the denylist");
-    if (!options_.whitelist_off_of_person && peer != from_uid) {
-      auto allowed = store_.is_member(peer_key, MemberRole::kAllowlist, from_uid);
-      if (!allowed.ok()) return allowed.error();
-      if (!*allowed) {
-        return Error::forbidden(ReasonCode::kNotInWhitelist, "the sender is not in the allowlist");
-      }
+    if (!options_.whitelist_off_of_person && peer != from_uid && !r.allows(from_uid)) {
+      return Error::forbidden(ReasonCode::kNotInWhitelist, "the sender is not in the allowlist");
     }
     return std::nullopt;
   }
+  auto settings = settings_.get(st.key);
+  if (!settings.ok()) return settings.error();
+  const ChannelSettings& c = **settings;
   if (!exempt_from_channel_state(st.key.type)) {
-    auto info = info_of(st);
-    if (!info.ok()) return info.error();
-    if (info->has_value() && (*info)->ban) {
-      return Error::forbidden(ReasonCode::kBan, "the channel is banned");
-    }
-    if (info->has_value() && (*info)->disband) {
-      return Error::forbidden(ReasonCode::kDisband, "the channel is disbanded");
-    }
+    if (c.banned()) return Error::forbidden(ReasonCode::kBan, "the channel is banned");
+    if (c.disbanded()) return Error::forbidden(ReasonCode::kDisband, "the channel is disbanded");
   }
-  auto denied = store_.is_member(st.key, MemberRole::kDenylist, from_uid);
-  if (!denied.ok()) return denied.error();
-  if (*denied) return Error::forbidden(ReasonCode::kInBlacklist, "the sender is in the denylist");
+  if (c.denies(from_uid)) {
+    return Error::forbidden(ReasonCode::kInBlacklist, "the sender is in the denylist");
+  }
   auto subscribers = subscribers_of(st);
   if (!subscribers.ok()) return subscribers.error();
-  const auto& list = **subscribers;
-  if (std::find(list.begin(), list.end(), from_uid) == list.end()) {
+  // Member lists come from the store in key order, i.e. sorted bytewise.
+  if (!std::binary_search((*subscribers)->begin(), (*subscribers)->end(), from_uid)) {
     return Error::forbidden(ReasonCode::kSubscriberNotExist,
                             "the sender is not a subscriber of the channel");
   }
-  auto has_allowlist = store_.has_members(st.key, MemberRole::kAllowlist);
-  if (!has_allowlist.ok()) return has_allowlist.error();
-  if (*has_allowlist) {
-    auto allowed = store_.is_member(st.key, MemberRole::kAllowlist, from_uid);
-    if (!allowed.ok()) return allowed.error();
-    if (!*allowed) {
-      return Error::forbidden(ReasonCode::kNotInWhitelist, "the sender is not in the allowlist");
-    }
+  if (!c.allowlist.empty() && !c.allows(from_uid)) {
+    return Error::forbidden(ReasonCode::kNotInWhitelist, "the sender is not in the allowlist");
   }
   return std::nullopt;
 }

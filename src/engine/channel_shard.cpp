@@ -22,12 +22,13 @@ SendResult failed(Error e) {
 }  // namespace
 
 ChannelShard::ChannelShard(size_t index, Executor& executor, store::Store& store,
-                           SnowflakeGenerator& ids, const EngineOptions& options,
-                           DeliverySink* sink)
+                           SnowflakeGenerator& ids, ChannelSettingsCache& settings,
+                           const EngineOptions& options, DeliverySink* sink)
     : index_(index),
       executor_(executor),
       store_(store),
       ids_(ids),
+      settings_(settings),
       options_(options),
       sink_(sink),
       open_(std::make_unique<Batch>()),
@@ -63,16 +64,6 @@ void ChannelShard::evict_if_needed() {
     it = lru_.erase(it);
     channels_.erase(st->key);
   }
-}
-
-Result<std::optional<ChannelInfo>> ChannelShard::info_of(ChannelState& st) {
-  if (!st.info_loaded) {
-    auto info = store_.channel_info(st.key);
-    if (!info.ok()) return info.error();
-    st.info = *info;
-    st.info_loaded = true;
-  }
-  return st.info;
 }
 
 Result<std::shared_ptr<const std::vector<std::string>>> ChannelShard::subscribers_of(
@@ -298,9 +289,9 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
       done(status);
       continue;
     }
+    settings_.invalidate(*key);
     if (auto it = channels_.find(*key); it != channels_.end()) {
       ChannelState& st = *it->second;
-      st.info_loaded = false;
       if (st.subscribers) cached_members_ -= st.subscribers->size();
       st.subscribers.reset();
     }

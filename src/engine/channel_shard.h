@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/channel_settings.h"
 #include "engine/delivery.h"
 #include "engine/engine_options.h"
 #include "engine/executor.h"
@@ -40,7 +41,7 @@ struct MemberChange {
 class ChannelShard {
  public:
   ChannelShard(size_t index, Executor& executor, store::Store& store, SnowflakeGenerator& ids,
-               const EngineOptions& options, DeliverySink* sink);
+               ChannelSettingsCache& settings, const EngineOptions& options, DeliverySink* sink);
   ChannelShard(const ChannelShard&) = delete;
   ChannelShard& operator=(const ChannelShard&) = delete;
 
@@ -66,8 +67,6 @@ class ChannelShard {
     ChannelKey key;
     bool seq_loaded = false;
     uint64_t last_seq = 0;  // last assigned, durable or in flight
-    std::optional<ChannelInfo> info;
-    bool info_loaded = false;
     std::shared_ptr<const std::vector<std::string>> subscribers;  // null: not cached
     size_t in_flight = 0;
     std::list<ChannelState*>::iterator lru;
@@ -90,7 +89,6 @@ class ChannelShard {
 
   ChannelState& state(const ChannelKey& key);
   void evict_if_needed();
-  Result<std::optional<ChannelInfo>> info_of(ChannelState& st);
   Result<std::shared_ptr<const std::vector<std::string>>> subscribers_of(ChannelState& st);
   Result<std::shared_ptr<const std::vector<std::string>>> recipients_of(
       ChannelState& st, const SendRequest& request, std::string_view from_uid);
@@ -115,6 +113,7 @@ class ChannelShard {
   Executor& executor_;
   store::Store& store_;
   SnowflakeGenerator& ids_;
+  ChannelSettingsCache& settings_;
   const EngineOptions& options_;
   DeliverySink* sink_;
 

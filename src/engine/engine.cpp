@@ -11,6 +11,7 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
     : options_(options),
       store_(store),
       ids_(node_id),
+      settings_(store, options.max_cached_settings),
       executors_(executors),
       fanout_(presence_, executors),
       reader_(store) {
@@ -20,7 +21,7 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
   ids_.advance_past(*max_id);
   for (size_t i = 0; i < executors.size(); ++i) {
     shards_.push_back(
-        std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, options_,
+        std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, settings_, options_,
                                        sink != nullptr ? sink : &fanout_));
   }
 }

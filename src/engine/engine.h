@@ -35,6 +35,10 @@ class Engine {
                       std::optional<MemberChange> members, StatusCallback done);
   void disband_channel(const ChannelKey& key, StatusCallback done);
   Result<std::optional<ChannelInfo>> channel_info(const ChannelKey& key);
+  // Settings and deny/allow lists, cached (a user's own: key {uid, 1}).
+  Result<std::shared_ptr<const ChannelSettings>> settings(const ChannelKey& key) {
+    return settings_.get(key);
+  }
   Result<std::vector<std::string>> members(const ChannelKey& key, MemberRole role);
 
   void set_user_token(const std::string& uid, uint8_t device_flag, store::UserToken token,
@@ -72,6 +76,7 @@ class Engine {
   EngineOptions options_;
   store::Store& store_;
   SnowflakeGenerator ids_;
+  ChannelSettingsCache settings_;
   std::vector<Executor*> executors_;
   PresenceTable presence_;
   Fanout fanout_;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <future>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 
@@ -15,17 +16,23 @@
 
 namespace jindou::engine {
 
+// Records deliveries. They are handed over on the shard thread after the senders' callbacks
+// ran, so readers wait for the number they expect.
 class RecordingSink final : public DeliverySink {
  public:
   void deliver(std::vector<Delivery> deliveries) override {
     std::lock_guard lock(mu);
     for (auto& d : deliveries) log.push_back(std::move(d));
+    cv.notify_all();
   }
-  std::vector<Delivery> taken() {
-    std::lock_guard lock(mu);
+  // Waits (up to 10 s) until at least `n` deliveries arrived, then takes them all.
+  std::vector<Delivery> taken(size_t n = 1) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return log.size() >= n; });
     return std::exchange(log, {});
   }
   std::mutex mu;
+  std::condition_variable cv;
   std::vector<Delivery> log;
 };
 

@@ -207,8 +207,17 @@ void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   } else {
     recv.payload = m.payload;
   }
+  // The server never writes a packet whose remaining length exceeds 1 MiB (clients close the
+  // connection on one). A payload near the limit grows by encryption; such a message is not
+  // pushed to this connection, which can still fetch it with /channel/messagesync.
+  const size_t size = proto::encoded_size(recv, info_.version);
+  if (size > 1 + 3 + proto::kMaxRemainingLength) {
+    spdlog::info("conn {}: message {} is too large for a RECV ({} bytes); not pushed", info_.id,
+                 m.message_id, size);
+    return;
+  }
   std::string packet;
-  packet.reserve(proto::encoded_size(recv, info_.version));
+  packet.reserve(size);
   proto::encode(recv, info_.version, packet);
   Counters::add(gateway_.engine().counters().recvs_sent);
   if (!m.header.no_persist) {

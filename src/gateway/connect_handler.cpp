@@ -50,9 +50,9 @@ std::optional<ReasonCode> ClientConnection::authenticate(const proto::Connect& c
     }
     device_level = (*token)->device_level;
   }
-  auto info = engine.channel_info(ChannelKey{connect.uid, kChannelPerson});
-  if (!info.ok()) return ReasonCode::kSystemError;
-  if (info->has_value() && (*info)->ban) return ReasonCode::kBan;
+  auto user = engine.settings(ChannelKey{connect.uid, kChannelPerson});
+  if (!user.ok()) return ReasonCode::kSystemError;
+  if ((*user)->banned()) return ReasonCode::kBan;
   return std::nullopt;
 }
 

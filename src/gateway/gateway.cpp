@@ -27,9 +27,11 @@ struct ConnectionSet {
 enum class ListenerKind { kTcp, kWs, kWss };
 
 struct Listener {
-  Listener(asio::io_context& ctx, ListenerKind k) : acceptor(ctx), kind(k) {}
+  Listener(asio::io_context& ctx, ListenerKind k) : acceptor(ctx), retry(ctx), kind(k) {}
   tcp::acceptor acceptor;
+  asio::steady_timer retry;  // pause after a failed accept (e.g. out of file descriptors)
   ListenerKind kind;
+  Clock::time_point last_warning{};
 };
 
 struct Gateway::Impl {
@@ -56,20 +58,30 @@ struct Gateway::Impl {
     l.acceptor.async_accept(
         *gateway.contexts_[index],
         [this, &l, index](const boost::system::error_code& ec, tcp::socket socket) {
-          if (gateway.stopping()) return;
+          if (gateway.stopping() || ec == asio::error::operation_aborted) return;
           if (!ec) {
             start_connection(l.kind, index, std::move(socket));
-          } else if (ec != asio::error::operation_aborted) {
-            // Out of file descriptors and similar: keep accepting, but say so.
-            spdlog::warn("gateway: accept failed: {}", ec.message());
+            return accept(l);
           }
-          accept(l);
+          // Out of file descriptors and similar: say so (once a minute), pause, keep accepting.
+          const auto now = Clock::now();
+          if (now - l.last_warning > std::chrono::minutes(1)) {
+            l.last_warning = now;
+            spdlog::warn("gateway: cannot accept a connection: {} ({} open)", ec.message(),
+                         gateway.engine_.presence().connection_count());
+          }
+          l.retry.expires_after(std::chrono::milliseconds(100));
+          l.retry.async_wait([this, &l](const boost::system::error_code& wec) {
+            if (!wec && !gateway.stopping()) accept(l);
+          });
         });
   }
 
   void start_connection(ListenerKind kind, size_t index, tcp::socket socket) {
     auto& ctx = *gateway.contexts_[index];
     const uint64_t id = gateway.next_connection_id();
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // every transport: no Nagle delay
     std::shared_ptr<ClientConnection> conn;
     if (kind == ListenerKind::kTcp) {
       conn = std::make_shared<TcpConnection>(gateway, ctx, index, id, std::move(socket),
@@ -144,6 +156,7 @@ void Gateway::stop() {
     asio::post(l->acceptor.get_executor(), [l = l.get()] {
       boost::system::error_code ignored;
       l->acceptor.close(ignored);
+      l->retry.cancel();
     });
   }
   for (auto& set : impl_->sets) {

@@ -26,7 +26,6 @@ TcpConnection::TcpConnection(Gateway& gateway, asio::io_context& context, size_t
 void TcpConnection::start_reading() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
-  socket_.set_option(tcp::no_delay(true), ec);
   wait_readable();
 }
 

@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +32,19 @@ std::map<std::string, std::string> wk_environment() {
     env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
   }
   return env;
+}
+
+// Every client connection is a file descriptor: use all the process may have.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  getrlimit(RLIMIT_NOFILE, &limit);
+  spdlog::info("open file limit: {} (each client connection uses one)",
+               static_cast<uint64_t>(limit.rlim_cur));
 }
 
 void setup_logging(const jindou::server::Config& config) {
@@ -95,6 +110,7 @@ int main(int argc, char** argv) {
   }
   setup_logging(loaded->config);
   for (const auto& w : loaded->warnings) spdlog::warn("{}", w);
+  raise_open_file_limit();
 
   // Signals are taken by this thread only (blocked before any other thread starts).
   sigset_t signals;

@@ -1,0 +1,67 @@
+// Fixtures of the WkClient tests that run the real server (JINDOU_BINARY): one server per suite,
+// encrypted or with disableEncryption, and clients aimed at its TCP or WebSocket listener.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "blackbox_test.h"
+#include "client/wk_client.h"
+#include "proto/packet.h"
+
+namespace jindou::client {
+
+inline constexpr std::chrono::milliseconds kWait = std::chrono::seconds(10);
+// Non-ASCII on purpose: the payload must arrive byte for byte.
+inline constexpr std::string_view kText = R"({"content":"héllo 世界 🚀","type":1})";
+
+inline int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class WkClientTest : public jindou::testing::BlackBoxTest {
+ protected:
+  virtual bool Encrypted() const { return true; }
+
+  ClientOptions Options(const std::string& uid, Transport transport = Transport::kTcp,
+                        uint8_t version = proto::kLatestVersion) {
+    ClientOptions o;
+    o.host = server().host();
+    o.port = transport == Transport::kTcp ? server().tcp_port() : server().ws_port();
+    o.transport = transport;
+    o.version = version;
+    o.uid = uid;
+    o.encryption = Encrypted();
+    return o;
+  }
+
+  // A client whose CONNECT succeeded (the test fails otherwise).
+  WkClient Connected(ClientOptions options) {
+    WkClient c(std::move(options));
+    const proto::Connack ack = c.connect();
+    EXPECT_EQ(ack.reason_code, ReasonCode::kSuccess) << "uid " << c.options().uid;
+    return c;
+  }
+};
+
+class EncryptedTest : public WkClientTest {
+ protected:
+  static void SetUpTestSuite() { StartServer(); }
+};
+
+class PlaintextTest : public WkClientTest {
+ protected:
+  static void SetUpTestSuite() {
+    jindou::testing::ServerOptions options;
+    options.args = {"-o", "disableEncryption=true"};
+    StartServer(std::move(options));
+  }
+  bool Encrypted() const override { return false; }
+};
+
+}  // namespace jindou::client

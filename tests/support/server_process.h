@@ -1,0 +1,98 @@
+// ServerProcess: runs the real `jindou` binary for black-box tests.
+//
+// Each instance owns a fresh temporary directory holding the data directory, an optional wk.yaml
+// and the server's log (stdout and stderr). Every listening address the server has (HTTP, client
+// TCP, WebSocket, manager) gets a free port of its own, so tests can run in parallel. The binary
+// is the one named by the environment variable JINDOU_BINARY.
+//
+// Lifecycle: construct with options, start() (waits for `GET /health` to answer 200), then
+// stop() / kill9() and start() again to restart on the same data directory. The destructor kills
+// a running server and removes the directory. Not thread-safe: one test thread drives it; other
+// threads may only read the ports.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jindou::testing {
+
+struct ServerOptions {
+  // Extra command-line arguments, e.g. {"-o", "message.maxBatch=3"}.
+  std::vector<std::string> args;
+  // Extra environment variables. WK_* variables of the test's own environment are never passed
+  // on, so only these configure the server.
+  std::vector<std::pair<std::string, std::string>> env;
+  // When set, written to wk.yaml in the server's directory and passed with --config.
+  std::optional<std::string> config_yaml;
+  // Pass --data-dir data_dir(). When false the server uses its default, which (like any relative
+  // path) lands in root_dir(): the server runs with root_dir() as its working directory.
+  bool pass_data_dir = true;
+  // How long start() waits for /health.
+  std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);
+};
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(ServerOptions options = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the server and waits until GET /health answers 200. Throws std::runtime_error with the
+  // log when the binary exits or does not become ready in time.
+  void start();
+  // Starts the binary without waiting for it to become ready (for runs that should fail).
+  void spawn();
+  // Sends SIGTERM and waits for the exit. Returns the exit code, or 128 + signal number when the
+  // process was killed by a signal. Throws when it does not exit within `timeout`.
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // SIGKILL, then reaps the process.
+  void kill9();
+  // Sends `signo` without waiting.
+  void signal(int signo);
+  // Waits for the process to exit; the status as for stop(), or nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  bool running() const { return pid_ > 0; }
+
+  // Everything the server wrote to stdout and stderr, across restarts.
+  std::string log() const;
+
+  uint16_t http_port() const { return http_port_; }
+  uint16_t tcp_port() const { return tcp_port_; }
+  uint16_t ws_port() const { return ws_port_; }
+  uint16_t manager_port() const { return manager_port_; }
+  const std::string& host() const { return host_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& root_dir() const { return root_dir_; }
+  // The full command line of the last start, for messages.
+  std::string command_line() const;
+
+ private:
+  void pick_ports();
+  bool health_ok() const;
+  std::vector<std::string> argv() const;
+
+  ServerOptions options_;
+  std::string binary_;
+  std::string host_ = "127.0.0.1";
+  std::string root_dir_;
+  std::string data_dir_;
+  std::string log_path_;
+  std::string config_path_;
+  uint16_t http_port_ = 0;
+  uint16_t tcp_port_ = 0;
+  uint16_t ws_port_ = 0;
+  uint16_t manager_port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Decodes a waitpid() status as ServerProcess::stop() reports it.
+int exit_code_of(int wait_status);
+
+}  // namespace jindou::testing
