@@ -206,6 +206,11 @@ KeyTable make_keys() {
   t.add("storage.syncWrites", bool_key(&Config::sync_writes));
   t.add("stream.idleTimeout",
         duration_key([](Config& c, milliseconds d) { c.stream_idle_timeout = d; }));
+  t.add("delivery.retryInterval", duration_key([](Config& c, milliseconds d) {
+          c.delivery_retry_interval = d < milliseconds(100) ? milliseconds(100) : d;
+        }));
+  t.add("delivery.retryMaxCount",
+        int_key(0, 100, [](Config& c, int64_t v) { c.delivery_retry_max = v; }));
   t.add("ioThreads", int_key(0, 256, [](Config& c, int64_t v) { c.io_threads = v; }));
   t.add("logger.dir", string_key(&Config::logger_dir));
   t.add("logger.level", custom([](const std::string& s, Config& c) -> std::optional<std::string> {

@@ -60,6 +60,8 @@ struct Config {
   bool sync_writes = true;
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   int64_t io_threads = 0;  // 0 = one per hardware thread
+  std::chrono::milliseconds delivery_retry_interval{std::chrono::seconds(60)};
+  int64_t delivery_retry_max = 5;
   std::string logger_dir;  // empty = stderr
   std::string logger_level = "info";
   WebhookConfig webhook;

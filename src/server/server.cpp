@@ -73,6 +73,8 @@ void Server::start() {
   gw.manager_token = config_.manager_token;
   gw.node_id = config_.cluster.node_id;
   gw.idle_timeout = config_.conn_idle_time;
+  gw.recv_retry_interval = config_.delivery_retry_interval;
+  gw.recv_retry_max = static_cast<int>(config_.delivery_retry_max);
   gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw);
   gateway_->start();
   io_->start();

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "client/client_fixture.h"
+#include "wkproto_test.h"
 #include "model/channel.h"
 #include "proto/codec.h"
 

@@ -1,5 +1,5 @@
-// Fixtures of the WkClient tests that run the real server (JINDOU_BINARY): one server per suite,
-// encrypted or with disableEncryption, and clients aimed at its TCP or WebSocket listener.
+// Fixtures of the client-protocol black-box tests: one real server (JINDOU_BINARY) per suite,
+// encrypted or with disableEncryption, and WkClients aimed at its TCP or WebSocket listener.
 #pragma once
 
 #include <chrono>

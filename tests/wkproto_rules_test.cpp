@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "client/client_fixture.h"
+#include "wkproto_test.h"
 #include "model/channel.h"
 #include "proto/codec.h"
 
