@@ -22,6 +22,10 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$WORK"' EXIT
 start_server() {
+  if curl -sf http://127.0.0.1:$HTTP_PORT/health >/dev/null; then
+    echo "something already answers on 127.0.0.1:$HTTP_PORT: stop it first" >&2
+    exit 1
+  fi
   "$JINDOU_BINARY" --data-dir "$WORK/data" --http-addr 127.0.0.1:$HTTP_PORT \
     --addr 127.0.0.1:$TCP_PORT --ws-addr 127.0.0.1:$WS_PORT --log-level warn "$@" \
     2> "$WORK/server.log" &

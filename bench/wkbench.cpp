@@ -355,28 +355,36 @@ int run(const Options& o) {
   std::printf("connected: %d of %d (%d failed)\n", shared.ready.load(), connections,
               shared.failed.load());
 
-  // Optional pacing: every millisecond each thread releases its share of the rate.
+  // Optional pacing: about every millisecond each thread releases its share of the rate for
+  // the time that really passed (timers fire late under load; the budget must not).
   std::vector<std::unique_ptr<asio::steady_timer>> pacers;
-  std::function<void(size_t, double)> pace;
+  std::function<void(size_t, Clock::time_point, double)> pace;
   if (o.rate > 0) {
-    pace = [&](size_t t, double carry) {
+    pace = [&](size_t t, Clock::time_point last, double carry) {
       auto& timer = *pacers[t];
       timer.expires_after(std::chrono::milliseconds(1));
-      timer.async_wait([&, t, carry](boost::system::error_code ec) {
+      timer.async_wait([&, t, last, carry](boost::system::error_code ec) {
         if (ec || shared.stopping) return;
-        double budget = carry + o.rate / 1000.0 / o.threads;
-        for (size_t i = t; i < conns.size() && budget >= 1; i += static_cast<size_t>(o.threads)) {
-          if (conns[i]->has_room()) {
-            conns[i]->pump(1);
-            budget -= 1;
+        const auto now = Clock::now();
+        double budget = carry + o.rate / o.threads * std::chrono::duration<double>(now - last).count();
+        bool sent = true;
+        while (budget >= 1 && sent) {  // round-robin over this thread's connections
+          sent = false;
+          for (size_t i = t; i < conns.size() && budget >= 1; i += static_cast<size_t>(o.threads)) {
+            if (conns[i]->has_room()) {
+              conns[i]->pump(1);
+              budget -= 1;
+              sent = true;
+            }
           }
         }
-        pace(t, budget > 1000 ? 1000 : budget);
+        pace(t, now, std::min(budget, o.rate / 100));  // never bank more than 10 ms
       });
     };
     for (int t = 0; t < o.threads; ++t) {
       pacers.push_back(std::make_unique<asio::steady_timer>(*contexts[static_cast<size_t>(t)]));
-      asio::post(*contexts[static_cast<size_t>(t)], [&pace, t] { pace(static_cast<size_t>(t), 0); });
+      asio::post(*contexts[static_cast<size_t>(t)],
+                 [&pace, t] { pace(static_cast<size_t>(t), Clock::now(), 0); });
     }
   }
 

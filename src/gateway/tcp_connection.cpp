@@ -26,19 +26,25 @@ TcpConnection::TcpConnection(Gateway& gateway, asio::io_context& context, size_t
 void TcpConnection::start_reading() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
-  wait_readable();
+  read_some();
 }
 
-void TcpConnection::wait_readable() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = self()](const boost::system::error_code& ec) {
-                       if (ec) return self->on_peer_closed("socket: " + ec.message());
-                       self->read_available();
-                     });
+void TcpConnection::read_some() {
+  socket_.async_read_some(asio::buffer(head_), [self = self()](const boost::system::error_code& ec,
+                                                               size_t n) {
+    if (ec) {
+      return self->on_peer_closed(ec == asio::error::eof ? "closed by the peer"
+                                                         : "socket: " + ec.message());
+    }
+    self->on_bytes(self->head_.data(), n);
+    if (self->closed()) return;
+    if (n == self->head_.size()) return self->drain();
+    self->read_some();
+  });
 }
 
-void TcpConnection::read_available() {
-  // One buffer per io thread serves every connection on it.
+void TcpConnection::drain() {
+  // One large buffer per io thread serves every connection on it.
   thread_local std::array<char, 64 * 1024> buffer;
   for (int round = 0; round < 16; ++round) {
     boost::system::error_code ec;
@@ -51,7 +57,7 @@ void TcpConnection::read_available() {
     if (closed()) return;
     if (n < buffer.size()) break;
   }
-  wait_readable();
+  read_some();
 }
 
 void TcpConnection::write_packets(std::vector<std::string>& packets) {

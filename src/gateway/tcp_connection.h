@@ -1,8 +1,11 @@
-// TcpConnection: wkproto over a raw TCP stream. Idle connections hold no read buffer: the
-// connection waits for readability and then reads into a per-thread buffer.
+// TcpConnection: wkproto over a raw TCP stream. Each connection reads into a small buffer of its
+// own (asio then needs no epoll_ctl per read); when that fills, the rest of what is waiting is
+// read into a per-thread buffer, so idle connections stay small.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+
+#include <array>
 
 #include "gateway/client_connection.h"
 
@@ -19,14 +22,15 @@ class TcpConnection final : public ClientConnection {
   void shutdown_transport() override;
 
  private:
-  void wait_readable();
-  void read_available();
+  void read_some();
+  void drain();
   std::shared_ptr<TcpConnection> self() {
     return std::static_pointer_cast<TcpConnection>(shared_from_this());
   }
 
   boost::asio::ip::tcp::socket socket_;
   std::vector<boost::asio::const_buffer> buffers_;
+  std::array<char, 512> head_{};
 };
 
 }  // namespace jindou::gateway

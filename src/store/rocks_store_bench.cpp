@@ -47,6 +47,7 @@ void BM_CommitMessages(benchmark::State& state) {
       m.message_id = id++;
       m.from_uid = "user-1";
       if (with_cmn) m.client_msg_no = std::to_string(rng()) + std::to_string(rng());
+      if (state.range(1) == 2) m.client_msg_no = "client-" + std::to_string(m.message_seq);
       m.timestamp = 1'700'000'000;
       m.payload = R"({"content":"hello world","type":1})";
       ws.put_message(m);
@@ -56,7 +57,14 @@ void BM_CommitMessages(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_CommitMessages)->Args({64, 0})->Args({64, 1})->Args({10000, 1})->UseRealTime();
+// Second argument: 0 no client_msg_no, 1 random ones, 2 increasing per channel (like the SDKs'
+// per-connection counters).
+BENCHMARK(BM_CommitMessages)
+    ->Args({64, 0})
+    ->Args({64, 1})
+    ->Args({100, 2})
+    ->Args({10000, 1})
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace jindou::store
