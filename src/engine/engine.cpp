@@ -13,7 +13,7 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
       ids_(node_id),
       settings_(store, options.max_cached_settings),
       executors_(executors),
-      fanout_(presence_, executors),
+      fanout_(presence_, executors_),
       reader_(store) {
   if (executors.empty()) throw std::invalid_argument("the engine needs at least one executor");
   auto max_id = store_.max_message_id();
@@ -26,9 +26,11 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
   }
 }
 
-ChannelShard& Engine::shard_for(const ChannelKey& key) {
-  return *shards_[ChannelKeyHash{}(key) % shards_.size()];
+size_t Engine::shard_index(const ChannelKey& key) const {
+  return ChannelKeyHash{}(key) % shards_.size();
 }
+
+ChannelShard& Engine::shard_for(const ChannelKey& key) { return *shards_[shard_index(key)]; }
 
 ChannelShard& Engine::shard_for_user(const std::string& uid) {
   return shard_for(ChannelKey{uid, kChannelPerson});
@@ -37,8 +39,9 @@ ChannelShard& Engine::shard_for_user(const std::string& uid) {
 void Engine::send(SendRequest request, SendCallback done) {
   if (request.channel_id.empty()) {
     // Temporary-channel send: only `subscribers`, nothing stored; any shard will do.
-    ChannelShard& shard = *shards_[std::hash<std::string>{}(request.from_uid) % shards_.size()];
-    shard.executor().post([&shard, request = std::move(request), done = std::move(done)]() mutable {
+    const size_t index = std::hash<std::string>{}(request.from_uid) % shards_.size();
+    ChannelShard& shard = *shards_[index];
+    executors_.post(index, [&shard, request = std::move(request), done = std::move(done)]() mutable {
       shard.send_unstored(std::move(request), std::move(done));
     });
     return;
@@ -46,9 +49,10 @@ void Engine::send(SendRequest request, SendCallback done) {
   const std::string_view self =
       request.from_uid.empty() ? kSystemUid : std::string_view(request.from_uid);
   ChannelKey key = stored_channel(request.channel_id, request.channel_type, self);
-  ChannelShard& shard = shard_for(key);
-  shard.executor().post([&shard, key = std::move(key), request = std::move(request),
-                         done = std::move(done)]() mutable {
+  const size_t index = shard_index(key);
+  ChannelShard& shard = *shards_[index];
+  executors_.post(index, [&shard, key = std::move(key), request = std::move(request),
+                          done = std::move(done)]() mutable {
     shard.send(key, std::move(request), std::move(done));
   });
 }
@@ -137,7 +141,7 @@ size_t Engine::kick(const std::string& uid, const std::vector<uint8_t>& device_f
       continue;
     }
     ++n;
-    executor(l.info.executor).post([link = l.link, reason, text, quietly, close_after] {
+    post(l.info.executor, [link = l.link, reason, text, quietly, close_after] {
       link->kick(reason, text, quietly, close_after);
     });
   }

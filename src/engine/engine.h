@@ -12,6 +12,7 @@
 
 #include "engine/channel_shard.h"
 #include "engine/counters.h"
+#include "engine/executor_group.h"
 #include "engine/fanout.h"
 #include "engine/message_reader.h"
 #include "engine/presence.h"
@@ -63,13 +64,20 @@ class Engine {
   PresenceTable& presence() { return presence_; }
   Fanout& fanout() { return fanout_; }
   Counters& counters() { return counters_; }
-  Executor& executor(size_t i) { return *executors_[i % executors_.size()]; }
+  Executor& executor(size_t i) { return executors_[i % executors_.size()]; }
   size_t executor_count() const { return executors_.size(); }
+  // Runs `task` on io thread `executor`, batched with this turn's other cross-thread posts.
+  void post(size_t executor, std::function<void()> task) {
+    executors_.post(executor % executors_.size(), std::move(task));
+  }
+  // Called on io thread `index` before it serves anything (see ExecutorGroup).
+  void attach_current_thread(int index) { ExecutorGroup::set_current(&executors_, index); }
   uint16_t node_id() const { return ids_.node_id(); }
   bool healthy() const { return store_.stats().healthy; }
   store::StoreStats store_stats() const { return store_.stats(); }
 
  private:
+  size_t shard_index(const ChannelKey& key) const;
   ChannelShard& shard_for(const ChannelKey& key);
   ChannelShard& shard_for_user(const std::string& uid);
 
@@ -77,7 +85,7 @@ class Engine {
   store::Store& store_;
   SnowflakeGenerator ids_;
   ChannelSettingsCache settings_;
-  std::vector<Executor*> executors_;
+  ExecutorGroup executors_;
   PresenceTable presence_;
   Fanout fanout_;
   Counters counters_;

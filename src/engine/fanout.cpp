@@ -30,7 +30,7 @@ void Fanout::deliver(std::vector<Delivery> deliveries) {
   delivered_.fetch_add(count, std::memory_order_relaxed);
   for (size_t i = 0; i < per_executor.size(); ++i) {
     if (per_executor[i].empty()) continue;
-    executors_[i]->post([items = std::move(per_executor[i])] {
+    executors_.post(i, [items = std::move(per_executor[i])] {
       for (const auto& item : items) item.link->deliver(item.message);
     });
   }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/delivery.h"
-#include "engine/executor.h"
+#include "engine/executor_group.h"
 #include "engine/presence.h"
 
 namespace jindou::engine {
@@ -23,8 +23,8 @@ class OfflineListener {
 
 class Fanout final : public DeliverySink {
  public:
-  Fanout(PresenceTable& presence, std::vector<Executor*> executors)
-      : presence_(presence), executors_(std::move(executors)) {}
+  Fanout(PresenceTable& presence, ExecutorGroup& executors)
+      : presence_(presence), executors_(executors) {}
 
   void set_offline_listener(OfflineListener* listener) { offline_ = listener; }
   void deliver(std::vector<Delivery> deliveries) override;
@@ -33,7 +33,7 @@ class Fanout final : public DeliverySink {
 
  private:
   PresenceTable& presence_;
-  std::vector<Executor*> executors_;
+  ExecutorGroup& executors_;
   OfflineListener* offline_ = nullptr;
   std::atomic<uint64_t> delivered_{0};
 };

@@ -130,9 +130,10 @@ void ClientConnection::handle_send(proto::Send& send) {
   acks_.push_back(AckSlot{flags, send.client_seq, false, 0, 0, ReasonCode::kSuccess});
   const uint64_t slot = ack_base_ + acks_.size() - 1;
   std::weak_ptr<ClientConnection> weak = shared_from_this();
-  asio::io_context& ctx = context_;
-  gateway_.engine().send(std::move(request), [weak, slot, &ctx](engine::SendResult result) {
-    asio::post(ctx, [weak, slot, result = std::move(result)] {
+  engine::Engine& engine = gateway_.engine();
+  const size_t executor = info_.executor;
+  engine.send(std::move(request), [weak, slot, &engine, executor](engine::SendResult result) {
+    engine.post(executor, [weak, slot, result = std::move(result)] {
       if (auto self = weak.lock()) self->complete_ack(slot, result);
     });
   });

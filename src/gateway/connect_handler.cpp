@@ -121,7 +121,7 @@ void ClientConnection::apply_kick_rules(uint8_t device_level) {
     // A master login replaces the user's other connections of this device type; a reconnect
     // of the same device replaces its stale connection.
     const bool quietly = same_device;
-    engine.executor(l.info.executor).post([link = l.link, quietly] {
+    engine.post(l.info.executor, [link = l.link, quietly] {
       link->kick(ReasonCode::kConnectKick, "login in other device", quietly,
                  std::chrono::seconds(2));
     });

@@ -36,6 +36,12 @@ void Server::start() {
 
   engine_ = std::make_unique<engine::Engine>(engine::EngineOptions{}, *store_, io_->executors(),
                                              config_.cluster.node_id, nullptr);
+  // The first thing each io thread does: tell the engine which executor it is.
+  for (size_t i = 0; i < io_->size(); ++i) {
+    boost::asio::post(io_->context(i), [this, i] {
+      engine_->attach_current_thread(static_cast<int>(i));
+    });
+  }
 
   api::ApiLimits limits;
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);

@@ -1,0 +1,47 @@
+// ExecutorGroup: the io threads as the engine sees them, with batched cross-thread posting.
+//
+// A task posted from one io thread to another joins that pair's outbox; at the end of the
+// current turn of the posting thread's loop each non-empty outbox goes over as one task. Under
+// load this turns one wake-up per message into one per batch. Posts from threads that are not
+// executors (tests, the commit thread) go straight through.
+//
+// Threads: post() is safe from any thread; each outbox is touched only by its owning thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/executor.h"
+
+namespace jindou::engine {
+
+class ExecutorGroup {
+ public:
+  explicit ExecutorGroup(std::vector<Executor*> executors);
+  ExecutorGroup(const ExecutorGroup&) = delete;
+  ExecutorGroup& operator=(const ExecutorGroup&) = delete;
+
+  size_t size() const { return executors_.size(); }
+  Executor& operator[](size_t i) const { return *executors_[i]; }
+  const std::vector<Executor*>& executors() const { return executors_; }
+
+  // Runs `task` on executor `target`, batched with the other posts of this turn.
+  void post(size_t target, std::function<void()> task);
+
+  // Marks the calling thread as executor `index` of this group (called once by each io thread
+  // at start); -1 for other threads.
+  static void set_current(const ExecutorGroup* group, int index);
+
+ private:
+  struct Outboxes {
+    std::vector<std::vector<std::function<void()>>> to;  // by target
+    bool flush_scheduled = false;
+  };
+  void flush(size_t from);
+
+  std::vector<Executor*> executors_;
+  std::vector<std::unique_ptr<Outboxes>> outboxes_;  // by posting executor
+};
+
+}  // namespace jindou::engine
