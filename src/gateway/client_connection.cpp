@@ -170,21 +170,29 @@ void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& res
 
 void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   if (state_ != State::kAuthenticated) return;
-  const Message& m = *message;
+  if (!append_recv(*message)) return;
+  Counters::add(gateway_.engine().counters().recvs_sent);
+  if (!message->header.no_persist) {
+    // Kept for resending: re-encoding gives the same bytes (same key and IV on this connection).
+    const auto& opt = gateway_.options();
+    if (unacked_.size() >= opt.max_unacked_recvs) unacked_.erase(unacked_.begin());
+    unacked_[message->message_id] = Unacked{message, 0, Clock::now() + opt.recv_retry_interval};
+  }
+}
+
+bool ClientConnection::append_recv(const Message& m) {
   const bool from_self = m.from_uid == info_.uid;
   const bool from_system = m.from_uid == kSystemUid;
-  std::string channel_id;
+  std::string_view channel_id = m.channel.id;
   if (m.channel.is_person()) {
     // The peer as this recipient sees it: the sender, or for the sender's own other devices the
     // other party.
     auto [a, b] = person_parties(m.channel.id);
     if (from_self) {
-      channel_id = std::string(a == info_.uid ? b : a);
+      channel_id = a == info_.uid ? b : a;
     } else {
-      channel_id = from_system ? std::string() : m.from_uid;
+      channel_id = from_system ? std::string_view() : std::string_view(m.from_uid);
     }
-  } else {
-    channel_id = m.channel.id;
   }
   proto::RecvView recv;
   recv.flags = static_cast<uint8_t>(m.header.flags() & ~(from_self ? proto::kFlagRedDot : 0));
@@ -201,7 +209,8 @@ void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   if (crypto_) {
     if (!crypto_->seal_recv(recv, m.payload, scratch_payload_, scratch_msg_key_)) {
       spdlog::error("conn {}: cannot encrypt a RECV; closing", info_.id);
-      return close("encryption failure");
+      close("encryption failure");
+      return false;
     }
     recv.payload = scratch_payload_;
     recv.msg_key = scratch_msg_key_;
@@ -215,33 +224,52 @@ void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   if (size > 1 + 3 + proto::kMaxRemainingLength) {
     spdlog::info("conn {}: message {} is too large for a RECV ({} bytes); not pushed", info_.id,
                  m.message_id, size);
-    return;
+    return false;
   }
-  std::string packet;
-  packet.reserve(size);
-  proto::encode(recv, info_.version, packet);
-  Counters::add(gateway_.engine().counters().recvs_sent);
-  if (!m.header.no_persist) {
-    const auto& opt = gateway_.options();
-    if (unacked_.size() >= opt.max_unacked_recvs) unacked_.erase(unacked_.begin());
-    unacked_[m.message_id] = Unacked{packet, 0, Clock::now() + opt.recv_retry_interval};
-  }
-  queue_packet(std::move(packet));
+  std::string& out = output_buffer(size);
+  const size_t before = out.size();
+  proto::encode(recv, info_.version, out);
+  return queued(out.size() - before);
 }
 
 // --- output ----------------------------------------------------------------------------------
 
-void ClientConnection::queue_packet(std::string packet) {
-  if (state_ == State::kClosed) return;
-  outbound_bytes_ += packet.size();
-  outbound_.push_back(std::move(packet));
+std::string& ClientConnection::output_buffer(size_t expected) {
+  // TCP: packets share buffers (one gathered write, few allocations). WebSocket: one packet per
+  // buffer, because each becomes its own message.
+  constexpr size_t kChunk = 64 * 1024;
+  if (!one_packet_per_write_buffer() && !outbound_.empty() &&
+      outbound_.back().size() + expected <= kChunk) {
+    return outbound_.back();
+  }
+  outbound_.emplace_back();
+  outbound_.back().reserve(one_packet_per_write_buffer() ? expected : std::max(expected, kChunk));
+  return outbound_.back();
+}
+
+bool ClientConnection::queued(size_t bytes) {
+  outbound_bytes_ += bytes;
+  ++outbound_packets_;
   if (outbound_bytes_ > gateway_.options().max_outbound_bytes) {
     Counters::add(gateway_.engine().counters().slow_consumers);
-    return close("slow consumer: more than " +
-                 std::to_string(gateway_.options().max_outbound_bytes) +
-                 " bytes waiting to be written");
+    close("slow consumer: more than " + std::to_string(gateway_.options().max_outbound_bytes) +
+          " bytes waiting to be written");
+    return false;
   }
   schedule_flush();
+  return true;
+}
+
+void ClientConnection::queue_packet(std::string packet) {
+  if (state_ == State::kClosed) return;
+  const size_t n = packet.size();
+  std::string& out = output_buffer(n);
+  if (out.empty()) {
+    out = std::move(packet);
+  } else {
+    out.append(packet);
+  }
+  queued(n);
 }
 
 void ClientConnection::schedule_flush() {
@@ -262,7 +290,8 @@ void ClientConnection::flush() {
   }
   write_in_flight_ = true;
   writing_.swap(outbound_);
-  Counters::add(gateway_.engine().counters().out_packets, writing_.size());
+  Counters::add(gateway_.engine().counters().out_packets, outbound_packets_);
+  outbound_packets_ = 0;
   write_packets(writing_);
 }
 
@@ -314,8 +343,11 @@ void ClientConnection::tick(Clock::time_point now) {
     ++it->second.attempts;
     it->second.next_at = now + opt.recv_retry_interval;
     Counters::add(gateway_.engine().counters().recv_retries);
-    queue_packet(it->second.packet);
-    if (state_ == State::kClosed) return;
+    if (!append_recv(*it->second.message)) {
+      if (state_ == State::kClosed) return;
+      it = unacked_.erase(it);
+      continue;
+    }
     ++it;
   }
 }

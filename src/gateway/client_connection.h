@@ -54,6 +54,8 @@ class ClientConnection : public engine::ClientLink,
   // Writes `packets` (one wkproto packet each); calls on_written() when done.
   virtual void write_packets(std::vector<std::string>& packets) = 0;
   virtual void shutdown_transport() = 0;
+  // True when every packet must be its own buffer in write_packets (WebSocket messages).
+  virtual bool one_packet_per_write_buffer() const { return false; }
 
   // For subclasses.
   void on_bytes(const char* data, size_t n);
@@ -76,7 +78,7 @@ class ClientConnection : public engine::ClientLink,
     ReasonCode reason = ReasonCode::kSuccess;
   };
   struct Unacked {
-    std::string packet;
+    std::shared_ptr<const Message> message;
     int attempts = 0;
     Clock::time_point next_at;
   };
@@ -91,6 +93,13 @@ class ClientConnection : public engine::ClientLink,
   void complete_ack(uint64_t slot, const engine::SendResult& result);
   void handle_recvack(const proto::Recvack& ack);
   void queue_packet(std::string packet);
+  // Encodes (and encrypts) a RECV of `m` for this connection into the output; false when the
+  // connection closed or the message cannot be pushed.
+  bool append_recv(const Message& m);
+  // The buffer the next packet of about `expected` bytes goes into.
+  std::string& output_buffer(size_t expected);
+  // Accounts `bytes` just appended to the output; false when that closed the connection.
+  bool queued(size_t bytes);
   void schedule_flush();
   void flush();
   void finish_close(const std::string& reason);
@@ -110,6 +119,7 @@ class ClientConnection : public engine::ClientLink,
   std::vector<std::string> outbound_;  // queued, not yet handed to the transport
   std::vector<std::string> writing_;   // handed to the transport
   size_t outbound_bytes_ = 0;
+  size_t outbound_packets_ = 0;
   bool write_in_flight_ = false;
   bool flush_scheduled_ = false;
   bool close_after_flush_ = false;

@@ -55,6 +55,8 @@ class WsConnection final : public ClientConnection {
     write_next(packets);
   }
 
+  bool one_packet_per_write_buffer() const override { return true; }
+
   void shutdown_transport() override {
     boost::system::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws_);
