@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "model/client_msg_no.h"
 #include "store/encoding.h"
 
 namespace jindou::engine {
@@ -93,18 +94,6 @@ Result<std::shared_ptr<const std::vector<std::string>>> ChannelShard::recipients
   return subscribers_of(st);
 }
 
-std::string ChannelShard::generate_client_msg_no() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(32, '0');
-  uint64_t a = rng_();
-  uint64_t b = rng_();
-  for (int i = 0; i < 16; ++i) {
-    out[i] = kHex[(a >> (i * 4)) & 15];
-    out[16 + i] = kHex[(b >> (i * 4)) & 15];
-  }
-  return out;
-}
-
 std::shared_ptr<Message> ChannelShard::make_message(const ChannelKey& key, SendRequest& request,
                                                     std::string from_uid) {
   auto m = std::make_shared<Message>();
@@ -132,10 +121,9 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
     return;
   }
   const bool persist = !request.header.no_persist;
+  const bool generated = request.client_msg_no.empty();  // made after the id: see below
   std::string idempotency_key;
-  if (request.client_msg_no.empty()) {
-    request.client_msg_no = generate_client_msg_no();  // unique: never looked up
-  } else if (persist) {
+  if (!generated && persist) {
     idempotency_key = store::client_no_key(key, request.client_msg_no, from_uid);
     if (auto it = in_flight_keys_.find(idempotency_key); it != in_flight_keys_.end()) {
       it->second->waiters.push_back(std::move(done));
@@ -169,6 +157,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   const uint64_t skip_connection =
       request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
   auto message = make_message(key, request, std::move(from_uid));
+  if (generated) message->client_msg_no = generated_client_msg_no(message->message_id, rng_());
 
   if (!persist) {
     SendResult r;
@@ -190,7 +179,8 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   }
   message->message_seq = ++st.last_seq;
   ++st.in_flight;
-  open_->writes.put_message(*message);
+  open_->writes.put_message(*message, !generated,
+                            message->expire > 0 || store_.has_retention());
   if (message->header.sync_once && recipients) {
     for (const auto& uid : *recipients) {
       open_->writes.push_sync_queue(uid, static_cast<uint64_t>(message->message_id), key,
@@ -214,11 +204,13 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
 void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
   std::string from_uid =
       request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
-  if (request.client_msg_no.empty()) request.client_msg_no = generate_client_msg_no();
   auto recipients = std::make_shared<const std::vector<std::string>>(request.subscribers);
   const uint64_t skip_connection =
       request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
   auto message = make_message(ChannelKey{}, request, std::move(from_uid));
+  if (message->client_msg_no.empty()) {
+    message->client_msg_no = generated_client_msg_no(message->message_id, rng_());
+  }
   // Like WuKongIM's temporary channels: recipients see a Temp channel of its own.
   message->channel = ChannelKey{"tmp_" + std::to_string(message->message_id), kChannelTemp};
   SendResult r;

@@ -98,7 +98,6 @@ class ChannelShard {
                                          std::string_view from_uid);
   std::shared_ptr<Message> make_message(const ChannelKey& key, SendRequest& request,
                                         std::string from_uid);
-  std::string generate_client_msg_no();
   void schedule_flush();
   void flush();
   void complete(Batch& batch, const Status& status);

@@ -49,6 +49,20 @@ TEST_F(EngineTest, SameClientMsgNoIsStoredOnce) {
   EXPECT_EQ(*engine_->reader().max_seq({"g1", kChannelGroup}), 2u);
 }
 
+TEST_F(EngineTest, GeneratedClientMsgNoFindsAndDeduplicates) {
+  auto first = send(http("alice", "g1", kChannelGroup));
+  ASSERT_TRUE(first.status.ok());
+  ASSERT_EQ(first.client_msg_no.size(), 32u);
+  auto found = engine_->reader().find({"g1", kChannelGroup}, std::nullopt, first.client_msg_no);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->message_id, first.message_id);
+  // A retry that reuses the value the server generated is the same message.
+  auto retry = send(http("alice", "g1", kChannelGroup, "again", first.client_msg_no));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.message_id, first.message_id);
+  EXPECT_EQ(*engine_->reader().max_seq({"g1", kChannelGroup}), 1u);
+}
+
 TEST_F(EngineTest, DuplicatesInFlightShareTheOriginalResult) {
   std::vector<std::promise<SendResult>> ps(20);
   for (auto& p : ps) {

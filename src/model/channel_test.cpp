@@ -69,3 +69,25 @@ TEST(ViewFor, SelfChatAndGroups) {
 
 }  // namespace
 }  // namespace jindou
+
+#include "model/client_msg_no.h"
+
+namespace jindou {
+namespace {
+
+TEST(GeneratedClientMsgNo, CarriesTheMessageId) {
+  const std::string v = generated_client_msg_no(2126238801633218560, 0xdeadbeefcafef00dULL);
+  EXPECT_EQ(v.size(), 32u);
+  EXPECT_EQ(v, "1d81eaecbf001000deadbeefcafef00d");
+  EXPECT_EQ(generated_client_msg_no_id(v), 2126238801633218560);
+}
+
+TEST(GeneratedClientMsgNo, OtherShapesCarryNothing) {
+  EXPECT_FALSE(generated_client_msg_no_id("msg_001"));
+  EXPECT_FALSE(generated_client_msg_no_id("1D8206B0C6A00000DEADBEEFCAFEF00D"));  // upper case
+  EXPECT_FALSE(generated_client_msg_no_id("00000000000000000123456789abcdef"));  // id 0
+  EXPECT_FALSE(generated_client_msg_no_id("f000000000000000deadbeefcafef00d"));  // > INT64_MAX
+}
+
+}  // namespace
+}  // namespace jindou

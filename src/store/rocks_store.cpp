@@ -13,6 +13,7 @@
 #include <chrono>
 #include <future>
 
+#include "model/client_msg_no.h"
 #include "store/encoding.h"
 #include "store/expiry_filter.h"
 
@@ -165,6 +166,8 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
       cf.prefix_extractor = std::make_shared<ClientNoPrefix>();
       // A memtable bloom filter answers the usual "not sent before" lookup without a search.
       cf.memtable_prefix_bloom_size_ratio = 0.1;
+      // Random keys (client_msg_nos are random): a small memtable keeps inserts cache-friendly.
+      cf.write_buffer_size = 4u << 20;
       cf.memtable_whole_key_filtering = true;
     } else if (column == Column::kMessageId) {
       // Ids grow: consecutive inserts share their high bytes.
@@ -278,10 +281,36 @@ Result<std::optional<std::string>> RocksStore::get(Column c, const std::string& 
 }
 
 Result<uint64_t> RocksStore::max_seq(const ChannelKey& channel) {
+  // The larger of the max-seq record (kept when messages may vanish) and the last stored key.
   auto v = get(Column::kChannel, channel_record_key(channel, ChannelRecord::kMaxSeq));
   if (!v.ok()) return v.error();
-  if (!v->has_value() || (*v)->size() != 8) return uint64_t{0};
-  return get_u64((*v)->data());
+  uint64_t recorded = v->has_value() && (*v)->size() == 8 ? get_u64((*v)->data()) : 0;
+  const std::string lower_key = message_key(channel, 0);
+  const std::string upper_key = channel_end(channel);
+  rocksdb::Slice lower(lower_key);
+  rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessage)));
+  it->SeekToLast();
+  if (!it->status().ok()) return to_error(it->status());
+  if (it->Valid() && it->key().size() >= 8) {
+    recorded = std::max(recorded, get_u64(it->key().data() + it->key().size() - 8));
+  }
+  return recorded;
+}
+
+Result<std::optional<Message>> RocksStore::generated_client_msg(const ChannelKey& channel,
+                                                                std::string_view client_msg_no) {
+  const auto id = generated_client_msg_no_id(client_msg_no);
+  if (!id) return std::optional<Message>();
+  auto m = message_by_id(*id);
+  if (!m.ok()) return m.error();
+  if (!m->has_value() || !((*m)->channel == channel) || (*m)->client_msg_no != client_msg_no) {
+    return std::optional<Message>();
+  }
+  return m;
 }
 
 Result<std::optional<Message>> RocksStore::message(const ChannelKey& channel, uint64_t seq) {
@@ -310,7 +339,15 @@ Result<std::optional<MessageRef>> RocksStore::find_client_msg(const ChannelKey& 
                                                               std::string_view client_msg_no) {
   auto v = get(Column::kClientNo, client_no_key(channel, client_msg_no, from_uid));
   if (!v.ok()) return v.error();
-  if (!v->has_value()) return std::optional<MessageRef>();
+  if (!v->has_value()) {
+    auto generated = generated_client_msg(channel, client_msg_no);
+    if (!generated.ok()) return generated.error();
+    if (!generated->has_value() || (*generated)->from_uid != from_uid) {
+      return std::optional<MessageRef>();
+    }
+    const Message& m = **generated;
+    return std::optional<MessageRef>(MessageRef{m.message_id, m.message_seq, m.channel});
+  }
   auto e = decode_index(**v);
   if (!e) return Error::internal("stored client_msg_no index is unreadable");
   if (!index_visible(e->expires_at, e->timestamp, now())) return std::optional<MessageRef>();
@@ -335,6 +372,11 @@ Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(
     if (m->has_value()) out.push_back(std::move(**m));
   }
   if (!it->status().ok()) return to_error(it->status());
+  if (out.empty()) {
+    auto generated = generated_client_msg(channel, client_msg_no);
+    if (!generated.ok()) return generated.error();
+    if (generated->has_value()) out.push_back(std::move(**generated));
+  }
   return out;
 }
 

@@ -70,6 +70,7 @@ class RocksStore final : public Store {
 
   Result<std::optional<std::string>> cursor(std::string_view name) override;
 
+  bool has_retention() const override { return options_.retention_seconds > 0; }
   StoreStats stats() const override;
   int64_t now() const override;
 
@@ -83,6 +84,10 @@ class RocksStore final : public Store {
   bool visible(const Message& m, int64_t now) const;
   bool index_visible(int64_t expires_at, int64_t timestamp, int64_t now) const;
   Result<std::optional<std::string>> get(Column c, const std::string& key);
+  // The message with a server-generated `client_msg_no` (which names its id), if it is in
+  // `channel` and really has that value.
+  Result<std::optional<Message>> generated_client_msg(const ChannelKey& channel,
+                                                      std::string_view client_msg_no);
 
   RocksStoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -1,5 +1,7 @@
 #include "store/rocks_store.h"
 
+#include "model/client_msg_no.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -177,6 +179,39 @@ TEST_F(RocksStoreTest, SurvivesReopen) {
   EXPECT_EQ(*store_->max_seq(g1_), 2u);
   EXPECT_TRUE(store_->message(g1_, 1)->has_value());
   EXPECT_TRUE(store_->find_client_msg(g1_, "alice", "x")->has_value());
+}
+
+TEST_F(RocksStoreTest, MaxSeqComesFromTheLastMessageWhenNoRecordIsKept) {
+  WriteSet ws;
+  for (uint64_t seq = 1; seq <= 3; ++seq) ws.put_message(msg(g1_, seq), true, false);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  EXPECT_EQ(*store_->max_seq(g1_), 3u);
+  EXPECT_EQ(*store_->max_seq(g2_), 0u);
+  // A record above the last key (its message expired and was deleted) still counts.
+  WriteSet with_record;
+  with_record.put_message(msg(g1_, 4, "", 5), true, true);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(with_record)).ok());
+  clock_ += 10;
+  ASSERT_TRUE(store_->compact().ok());
+  EXPECT_FALSE(store_->message(g1_, 4)->has_value());
+  EXPECT_EQ(*store_->max_seq(g1_), 4u);
+}
+
+TEST_F(RocksStoreTest, GeneratedClientMsgNosNeedNoIndex) {
+  Message m = msg(g1_, 1);
+  m.client_msg_no = generated_client_msg_no(m.message_id, 42);
+  WriteSet ws;
+  ws.put_message(m, /*index_client_msg_no=*/false, true);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  auto ref = store_->find_client_msg(g1_, "alice", m.client_msg_no);
+  ASSERT_TRUE(ref.ok() && ref->has_value());
+  EXPECT_EQ((*ref)->message_id, m.message_id);
+  EXPECT_FALSE(store_->find_client_msg(g1_, "bob", m.client_msg_no)->has_value());
+  EXPECT_FALSE(store_->find_client_msg(g2_, "alice", m.client_msg_no)->has_value());
+  EXPECT_EQ(store_->messages_by_client_msg_no(g1_, m.client_msg_no)->size(), 1u);
+  // Same shape, same id, different value: not that message.
+  const std::string other = generated_client_msg_no(m.message_id, 43);
+  EXPECT_TRUE(store_->messages_by_client_msg_no(g1_, other)->empty());
 }
 
 TEST_F(RocksStoreTest, MembersTokensAndCursors) {

@@ -98,6 +98,10 @@ class Store {
   // Cursors (webhook positions and similar).
   virtual Result<std::optional<std::string>> cursor(std::string_view name) = 0;
 
+  // True when message.retention is set: any message may disappear, so every write set must
+  // keep the channels' max-seq records (see WriteSet::put_message).
+  virtual bool has_retention() const = 0;
+
   virtual StoreStats stats() const = 0;
   // Unix seconds as the store sees them (read-time expiry uses this clock).
   virtual int64_t now() const = 0;

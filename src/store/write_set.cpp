@@ -8,13 +8,18 @@ void WriteSet::add(Column c, OpKind k, std::string key, std::string value) {
   ops_.push_back(Op{c, k, std::move(key), std::move(value)});
 }
 
-void WriteSet::put_message(const Message& m) {
+void WriteSet::put_message(const Message& m, bool index_client_msg_no, bool record_max_seq) {
   std::string key = message_key(m.channel, m.message_seq);
-  const std::string index = encode_index(m);
-  add(Column::kMessageId, OpKind::kPut, message_id_key(m.message_id), index);
-  if (!m.client_msg_no.empty()) {
+  std::string index = encode_index(m);
+  if (index_client_msg_no && !m.client_msg_no.empty()) {
     add(Column::kClientNo, OpKind::kPut, client_no_key(m.channel, m.client_msg_no, m.from_uid),
         index);
+  }
+  add(Column::kMessageId, OpKind::kPut, message_id_key(m.message_id), std::move(index));
+  if (!record_max_seq) {
+    add(Column::kMessage, OpKind::kPut, std::move(key), encode_message(m));
+    ++messages_;
+    return;
   }
   std::string seq_value;
   put_u64(seq_value, m.message_seq);

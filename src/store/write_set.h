@@ -44,9 +44,12 @@ class WriteSet {
     std::string value;  // kDeleteRange: the exclusive end key
   };
 
-  // Stores `m` (message_seq > 0) with its id and client_msg_no indexes, and raises the channel's
-  // durable max seq (one record per channel per write set).
-  void put_message(const Message& m);
+  // Stores `m` (message_seq > 0) with its message_id index. `index_client_msg_no`: also the
+  // client_msg_no index (not needed for server-generated values, see model/client_msg_no.h).
+  // `record_max_seq`: also raise the channel's max-seq record (one per channel per write set);
+  // needed when messages can disappear (expire, retention) — otherwise the channel's last
+  // message key is its max seq.
+  void put_message(const Message& m, bool index_client_msg_no = true, bool record_max_seq = true);
   void put_channel_info(const ChannelKey& key, const ChannelInfo& info);
   void put_member(const ChannelKey& key, MemberRole role, std::string_view uid);
   void delete_member(const ChannelKey& key, MemberRole role, std::string_view uid);
