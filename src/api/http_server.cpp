@@ -3,11 +3,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <unordered_set>
@@ -158,18 +160,31 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
+  // The response head is written directly (status line, a few fixed headers, the body's
+  // length): cheaper than a general serializer, and every response here has that shape.
   void write(HttpResponse response) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(response.status), version_ ? version_ : 11);
-    res->set(http::field::server, "jindou");
-    res->set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) res->set(name, value);
-    res->body() = std::move(response.body);
-    res->keep_alive(keep_alive_ && !closing_);
-    res->prepare_payload();
-    http::async_write(socket_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec || !res->keep_alive()) return self->shutdown();
+    const bool keep_alive = keep_alive_ && !closing_;
+    out_.clear();
+    out_.append(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    out_.append(std::to_string(response.status)).push_back(' ');
+    const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+    out_.append(reason.data(), reason.size());
+    out_.append("\r\nServer: jindou\r\nContent-Type: ").append(response.content_type);
+    out_.append("\r\nContent-Length: ").append(std::to_string(response.body.size()));
+    for (const auto& [name, value] : response.headers) {
+      out_.append("\r\n").append(name).append(": ").append(value);
+    }
+    if (!keep_alive) {
+      out_.append("\r\nConnection: close");
+    } else if (version_ == 10) {
+      out_.append("\r\nConnection: keep-alive");
+    }
+    out_.append("\r\n\r\n");
+    body_ = std::move(response.body);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body_)};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->shutdown();
                         self->read_header();
                       });
   }
@@ -191,6 +206,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Clock::time_point last_ = Clock::now();
   unsigned version_ = 11;
+  std::string out_;   // response head being written
+  std::string body_;  // response body being written
   bool keep_alive_ = true;
   bool busy_ = false;
   bool closing_ = false;

@@ -1,6 +1,6 @@
 #include "api/json_input.h"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -14,7 +14,11 @@ Result<json::value> parse_json(std::string_view body) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
-  json::value v = json::parse(body, ec, {}, opts);
+  // Parse into a reused parser (its temporary buffers stay allocated per thread).
+  thread_local json::parser parser(json::storage_ptr(), opts);
+  parser.reset();
+  parser.write(body.data(), body.size(), ec);
+  json::value v = ec ? json::value() : parser.release();
   if (ec) return Error::bad_request("the request body is not valid JSON: " + ec.message());
   return v;
 }
