@@ -102,7 +102,8 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
         target_(std::move(target)),
         target_type_(target_type),
         sender_(sender),
-        decoder_(proto::DecoderOptions{proto::Side::kClient, static_cast<uint8_t>(o.version), false}),
+        decoder_(
+            proto::DecoderOptions{proto::Side::kClient, static_cast<uint8_t>(o.version), false}),
         sent_at_(static_cast<size_t>(std::max(o.window, 1)) * 4) {
     payload_ = "{\"content\":\"" + std::string(o.payload > 30 ? o.payload - 26 : 4, 'x') +
                "\",\"type\":1}";
@@ -145,28 +146,29 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
 
  private:
   void fail(const std::string& why) {
-    if (shared_.failed.fetch_add(1) < 5) std::fprintf(stderr, "%s: %s\n", uid_.c_str(), why.c_str());
+    if (shared_.failed.fetch_add(1) < 5)
+      std::fprintf(stderr, "%s: %s\n", uid_.c_str(), why.c_str());
     boost::system::error_code ignored;
     socket_.close(ignored);
   }
 
   void read() {
-    socket_.async_read_some(asio::buffer(buf_), [self = shared_from_this()](
-                                                    boost::system::error_code ec, size_t n) {
-      if (ec) {
-        if (!self->shared_.stopping) self->fail("read: " + ec.message());
-        return;
-      }
-      self->decoder_.append(self->buf_.data(), n);
-      for (;;) {
-        auto r = self->decoder_.next(self->packet_);
-        if (r.need_more()) break;
-        if (r.failed()) return self->fail("decode: " + r.error);
-        self->handle();
-      }
-      self->flush();
-      self->read();
-    });
+    socket_.async_read_some(asio::buffer(buf_),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              if (ec) {
+                                if (!self->shared_.stopping) self->fail("read: " + ec.message());
+                                return;
+                              }
+                              self->decoder_.append(self->buf_.data(), n);
+                              for (;;) {
+                                auto r = self->decoder_.next(self->packet_);
+                                if (r.need_more()) break;
+                                if (r.failed()) return self->fail("decode: " + r.error);
+                                self->handle();
+                              }
+                              self->flush();
+                              self->read();
+                            });
   }
 
   void handle() {
@@ -236,16 +238,16 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
     out_.swap(queue_);
     buffers_.clear();
     for (const auto& b : out_) buffers_.emplace_back(b.data(), b.size());
-    asio::async_write(socket_, buffers_, [self = shared_from_this()](boost::system::error_code ec,
-                                                                      size_t) {
-      self->writing_ = false;
-      self->out_.clear();
-      if (ec) {
-        if (!self->shared_.stopping) self->fail("write: " + ec.message());
-        return;
-      }
-      self->flush();
-    });
+    asio::async_write(socket_, buffers_,
+                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                        self->writing_ = false;
+                        self->out_.clear();
+                        if (ec) {
+                          if (!self->shared_.stopping) self->fail("write: " + ec.message());
+                          return;
+                        }
+                        self->flush();
+                      });
   }
 
  public:
@@ -334,8 +336,8 @@ int run(const Options& o) {
       c = std::make_shared<BenchConnection>(ctx, o, shared, o.prefix + "-m" + std::to_string(i),
                                             o.prefix + "-group", 2, sender);
     } else {
-      c = std::make_shared<BenchConnection>(ctx, o, shared, o.prefix + "-i" + std::to_string(i),
-                                            "", 1, false);
+      c = std::make_shared<BenchConnection>(ctx, o, shared, o.prefix + "-i" + std::to_string(i), "",
+                                            1, false);
     }
     const std::string source =
         o.sources.empty() ? "" : o.sources[static_cast<size_t>(i) % o.sources.size()];
@@ -366,7 +368,8 @@ int run(const Options& o) {
       timer.async_wait([&, t, last, carry](boost::system::error_code ec) {
         if (ec || shared.stopping) return;
         const auto now = Clock::now();
-        double budget = carry + o.rate / o.threads * std::chrono::duration<double>(now - last).count();
+        double budget =
+            carry + o.rate / o.threads * std::chrono::duration<double>(now - last).count();
         bool sent = true;
         while (budget >= 1 && sent) {  // round-robin over this thread's connections
           sent = false;
@@ -396,9 +399,10 @@ int run(const Options& o) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   if (o.mode == "idle") {
     const auto rss = server_rss(o);
-    std::printf("idle connections: %d, server RSS %.1f MiB (%.1f MiB before), %.2f KiB per connection\n",
-                shared.ready.load(), rss / 1048576.0, before_rss / 1048576.0,
-                shared.ready ? (rss - std::min(rss, before_rss)) / 1024.0 / shared.ready : 0.0);
+    std::printf(
+        "idle connections: %d, server RSS %.1f MiB (%.1f MiB before), %.2f KiB per connection\n",
+        shared.ready.load(), rss / 1048576.0, before_rss / 1048576.0,
+        shared.ready ? (rss - std::min(rss, before_rss)) / 1024.0 / shared.ready : 0.0);
   }
   shared.stopping = true;
   for (size_t i = 0; i < conns.size(); ++i) {
@@ -413,11 +417,12 @@ int run(const Options& o) {
   const auto& h = shared.latency;
   if (o.mode == "send" || o.mode == "fanout") {
     std::printf("sends acknowledged: %.0f /s (%llu in %.1f s, %llu refused)\n",
-                shared.acks / elapsed, static_cast<unsigned long long>(shared.acks.load()),
-                elapsed, static_cast<unsigned long long>(shared.ack_errors.load()));
-    std::printf("SEND->SENDACK latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
-                h.mean() / 1e6, h.percentile(0.5) / 1e6, h.percentile(0.9) / 1e6,
-                h.percentile(0.99) / 1e6, h.percentile(0.999) / 1e6, h.max() / 1e6);
+                shared.acks / elapsed, static_cast<unsigned long long>(shared.acks.load()), elapsed,
+                static_cast<unsigned long long>(shared.ack_errors.load()));
+    std::printf(
+        "SEND->SENDACK latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
+        h.mean() / 1e6, h.percentile(0.5) / 1e6, h.percentile(0.9) / 1e6, h.percentile(0.99) / 1e6,
+        h.percentile(0.999) / 1e6, h.max() / 1e6);
   }
   if (o.mode == "fanout") {
     std::printf("deliveries (RECV received): %.0f /s (%llu)\n", shared.recvs / elapsed,
@@ -432,8 +437,9 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   jindou::bench::Options o;
   CLI::App app{"wkbench: wkproto load generator"};
-  app.add_option("mode", o.mode, "send, fanout or idle")->required()->check(
-      CLI::IsMember({"send", "fanout", "idle"}));
+  app.add_option("mode", o.mode, "send, fanout or idle")
+      ->required()
+      ->check(CLI::IsMember({"send", "fanout", "idle"}));
   app.add_option("--host", o.host, "server address");
   app.add_option("--port", o.port, "client TCP port");
   app.add_option("--http-port", o.http_port, "HTTP API port (setup, /varz)");

@@ -53,10 +53,9 @@ void create_or_update(ApiContext& ctx, HttpRequest& request, const Respond& resp
       return;
     }
     if (reset || !uids.empty()) {
-      members = engine::MemberChange{MemberRole::kSubscriber,
-                                     reset ? (uids.empty() ? Mode::kRemoveAll : Mode::kSet)
-                                           : Mode::kAdd,
-                                     std::move(uids)};
+      members = engine::MemberChange{
+          MemberRole::kSubscriber,
+          reset ? (uids.empty() ? Mode::kRemoveAll : Mode::kSet) : Mode::kAdd, std::move(uids)};
     }
   }
   if (respond_if_error(f.error(), respond)) return;
@@ -94,8 +93,7 @@ void change_members(ApiContext& ctx, HttpRequest& request, const Respond& respon
   std::vector<std::string> uids;
   if (mode != Mode::kRemoveAll &&
       respond_if_error(read_uids(f, route.field, ctx.limits.max_subscribers,
-                                 mode != Mode::kSet || route.role == MemberRole::kSubscriber,
-                                 uids),
+                                 mode != Mode::kSet || route.role == MemberRole::kSubscriber, uids),
                        respond)) {
     return;
   }

@@ -72,7 +72,8 @@ void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.field("now", now).field("total", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
+  w.field("now", now)
+      .field("total", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
   w.field("offset", offset).field("limit", limit);
   w.key("connections").begin_array();
   for (const auto& l : links) {

@@ -1,5 +1,6 @@
 #include "api/http_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,7 +8,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
@@ -82,10 +82,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->body_limit(server_.options().max_body_bytes);
     parser_->header_limit(16 * 1024);
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -117,9 +116,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == http::error::body_limit) {
       busy_ = true;
       keep_alive_ = false;
-      return write(HttpResponse::error(Error::too_large(
-          "the request body is larger than " +
-          std::to_string(server_.options().max_body_bytes) + " bytes")));
+      return write(HttpResponse::error(
+          Error::too_large("the request body is larger than " +
+                           std::to_string(server_.options().max_body_bytes) + " bytes")));
     }
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
@@ -128,7 +127,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
       busy_ = true;
       keep_alive_ = false;
-      return write(HttpResponse::error(Error::bad_request("malformed HTTP request: " + ec.message())));
+      return write(
+          HttpResponse::error(Error::bad_request("malformed HTTP request: " + ec.message())));
     }
     shutdown();
   }
@@ -153,10 +153,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     server_.count_request();
     server_.router().dispatch(request, [self = shared_from_this()](HttpResponse response) {
       // Answer on the connection's own thread (inline when already there).
-      asio::dispatch(self->socket_.get_executor(),
-                     [self, response = std::move(response)]() mutable {
-                       self->write(std::move(response));
-                     });
+      asio::dispatch(
+          self->socket_.get_executor(),
+          [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     });
   }
 
@@ -261,7 +260,8 @@ HttpServer::HttpServer(std::vector<asio::io_context*> contexts, const Router& ro
                        HttpServerOptions options)
     : contexts_(std::move(contexts)), router_(router), options_(std::move(options)) {
   impl_ = std::make_unique<Impl>(*this, *contexts_.front());
-  for (auto* ctx : contexts_) impl_->registries.push_back(std::make_unique<ConnectionRegistry>(*ctx));
+  for (auto* ctx : contexts_)
+    impl_->registries.push_back(std::make_unique<ConnectionRegistry>(*ctx));
 }
 
 HttpServer::~HttpServer() = default;

@@ -12,8 +12,8 @@
 namespace jindou::api {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query
+  std::string method;                                      // "GET", "POST", ...
+  std::string path;                                        // without the query
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded
   std::string body;
   std::string authorization;  // Authorization header

@@ -29,7 +29,9 @@ const json::value* FieldReader::find(std::string_view key) const {
   return &it->value();
 }
 
-bool FieldReader::has(std::string_view key) const { return find(key) != nullptr; }
+bool FieldReader::has(std::string_view key) const {
+  return find(key) != nullptr;
+}
 
 void FieldReader::fail(std::string_view key, std::string_view problem) {
   fail(Error::bad_request(name(key) + " " + std::string(problem)));

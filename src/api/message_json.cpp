@@ -49,8 +49,7 @@ void write_error(JsonWriter& w, const Error& e) {
 }
 
 Result<engine::SendRequest> parse_send_request(const boost::json::object& body,
-                                               const ApiLimits& limits,
-                                               const std::string& prefix) {
+                                               const ApiLimits& limits, const std::string& prefix) {
   FieldReader f(body, prefix);
   engine::SendRequest r;
   if (const auto* header = f.object("header")) {

@@ -79,11 +79,10 @@ TEST(WriteMessage, PersonChannelAsSeenByTheReader) {
   std::string out;
   JsonWriter w(out);
   write_message(w, m, "u2");
-  EXPECT_EQ(out,
-            R"({"message_id":9007199254740993,"message_idstr":"9007199254740993",)"
-            R"("message_seq":3,"client_msg_no":"","from_uid":"u1","channel_id":"u1",)"
-            R"("channel_type":1,"target_uid":"u2","timestamp":1700000000,"payload":"aGk=",)"
-            R"("setting":0,"expire":0,"header":{"no_persist":0,"red_dot":1,"sync_once":0}})");
+  EXPECT_EQ(out, R"({"message_id":9007199254740993,"message_idstr":"9007199254740993",)"
+                 R"("message_seq":3,"client_msg_no":"","from_uid":"u1","channel_id":"u1",)"
+                 R"("channel_type":1,"target_uid":"u2","timestamp":1700000000,"payload":"aGk=",)"
+                 R"("setting":0,"expire":0,"header":{"no_persist":0,"red_dot":1,"sync_once":0}})");
 }
 
 }  // namespace

@@ -49,10 +49,9 @@ void send_array(ApiContext& ctx, const boost::json::array& items, Respond respon
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string prefix = "[" + std::to_string(i) + "].";
     Result<engine::SendRequest> r =
-        items[i].is_object()
-            ? parse_send_request(items[i].get_object(), ctx.limits, prefix)
-            : Result<engine::SendRequest>(Error::bad_request("[" + std::to_string(i) +
-                                                             "] must be a JSON object"));
+        items[i].is_object() ? parse_send_request(items[i].get_object(), ctx.limits, prefix)
+                             : Result<engine::SendRequest>(Error::bad_request(
+                                   "[" + std::to_string(i) + "] must be a JSON object"));
     if (!r.ok()) return respond(send_error(r.error(), i));
     if (!r->stream_no.empty()) refused[i] = unknown_stream(r->stream_no);
     requests.push_back(std::move(*r));
@@ -107,8 +106,8 @@ void send_to_subscribers(ApiContext& ctx, const boost::json::object& body, Respo
     r.client_msg_no.clear();  // one client_msg_no cannot name several messages
     requests.push_back(std::move(r));
   }
-  ctx.engine.send_batch(std::move(requests), [respond = std::move(respond), uids](
-                                                 std::vector<engine::SendResult> results) {
+  ctx.engine.send_batch(std::move(requests), [respond = std::move(respond),
+                                              uids](std::vector<engine::SendResult> results) {
     std::vector<std::string> fail_uids;
     std::vector<std::string> reasons;
     for (size_t i = 0; i < results.size(); ++i) {

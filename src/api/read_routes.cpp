@@ -63,8 +63,7 @@ void find_message(ApiContext& ctx, HttpRequest& request, const Respond& respond)
         HttpResponse::error(Error::bad_request("message_id or client_msg_no is required")));
   }
   auto m = ctx.engine.reader().find(
-      *channel, message_id != 0 ? std::optional<int64_t>(message_id) : std::nullopt,
-      client_msg_no);
+      *channel, message_id != 0 ? std::optional<int64_t>(message_id) : std::nullopt, client_msg_no);
   if (!m.ok()) return respond(HttpResponse::error(m.error()));
   if (!m->has_value()) return respond(HttpResponse::error(Error::not_found("message not found")));
   std::string out;
@@ -95,9 +94,9 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
     return respond(HttpResponse::error(
         Error::bad_request("end_message_seq must be greater than start_message_seq")));
   }
-  auto page = ctx.engine.reader().sync(*channel, static_cast<uint64_t>(start),
-                                       static_cast<uint64_t>(end), static_cast<size_t>(limit),
-                                       static_cast<int>(pull_mode));
+  auto page =
+      ctx.engine.reader().sync(*channel, static_cast<uint64_t>(start), static_cast<uint64_t>(end),
+                               static_cast<size_t>(limit), static_cast<int>(pull_mode));
   if (!page.ok()) return respond(HttpResponse::error(page.error()));
   std::string out;
   JsonWriter w(out);

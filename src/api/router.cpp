@@ -21,8 +21,8 @@ HttpResponse HttpResponse::error(const Error& e) {
 
 void Router::add(std::string method, std::string path, Handler handler, bool is_public) {
   auto& routes = by_path_[path];
-  routes.push_back(Route{RouteInfo{std::move(method), std::move(path), is_public},
-                         std::move(handler)});
+  routes.push_back(
+      Route{RouteInfo{std::move(method), std::move(path), is_public}, std::move(handler)});
 }
 
 bool Router::authorized(const HttpRequest& request) const {
@@ -50,9 +50,8 @@ void Router::dispatch(HttpRequest& request, const Respond& respond) const {
     if (r.info.method == request.method) route = &r;
   }
   if (route == nullptr) {
-    auto response =
-        HttpResponse::error(Error{405, ReasonCode::kUnknown,
-                                  request.path + " does not accept " + request.method});
+    auto response = HttpResponse::error(
+        Error{405, ReasonCode::kUnknown, request.path + " does not accept " + request.method});
     std::string allow;
     for (const auto& r : it->second) allow += (allow.empty() ? "" : ", ") + r.info.method;
     response.headers.emplace_back("Allow", allow);

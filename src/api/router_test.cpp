@@ -73,7 +73,8 @@ TEST_F(ApiRoutesTest, OpenApiDocumentListsExactlyTheRoutes) {
     }
   }
   for (const auto& r : served) EXPECT_TRUE(documented.count(r)) << "undocumented route " << r;
-  for (const auto& d : documented) EXPECT_TRUE(served.count(d)) << "documented but not served " << d;
+  for (const auto& d : documented)
+    EXPECT_TRUE(served.count(d)) << "documented but not served " << d;
   EXPECT_FALSE(docs_html().empty());
 }
 

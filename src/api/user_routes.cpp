@@ -21,16 +21,17 @@ void set_token(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   if (token.size() > 1024) {
     return respond(HttpResponse::error(Error::bad_request("token is longer than 1024 bytes")));
   }
-  ctx.engine.set_user_token(
-      uid, device_flag, store::UserToken{token, device_level},
-      [&ctx, uid, device_flag, device_level, respond](Status s) {
-        if (s.ok() && device_level == 1) {
-          // A master token replaces the sessions this device type already has.
-          ctx.engine.kick(uid, {device_flag}, ReasonCode::kConnectKick, "login in other device",
-                          false, std::chrono::seconds(10));
-        }
-        respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
-      });
+  ctx.engine.set_user_token(uid, device_flag, store::UserToken{token, device_level},
+                            [&ctx, uid, device_flag, device_level, respond](Status s) {
+                              if (s.ok() && device_level == 1) {
+                                // A master token replaces the sessions this device type already
+                                // has.
+                                ctx.engine.kick(uid, {device_flag}, ReasonCode::kConnectKick,
+                                                "login in other device", false,
+                                                std::chrono::seconds(10));
+                              }
+                              respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+                            });
 }
 
 // device_flag -1 means every device type (0 app, 1 web, 2 pc).
@@ -78,7 +79,9 @@ void online_status(ApiContext& ctx, HttpRequest& request, const Respond& respond
     for (const auto& link : ctx.engine.presence().links_of(uid)) {
       if (seen[link.info.device_flag]) continue;  // one entry per device type
       seen[link.info.device_flag] = true;
-      w.begin_object().field("uid", uid).field("device_flag", static_cast<int>(link.info.device_flag));
+      w.begin_object()
+          .field("uid", uid)
+          .field("device_flag", static_cast<int>(link.info.device_flag));
       w.field("online", 1).end_object();
     }
   }
@@ -89,12 +92,10 @@ void online_status(ApiContext& ctx, HttpRequest& request, const Respond& respond
 }  // namespace
 
 void add_user_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/user/token", [&ctx](HttpRequest& req, const Respond& respond) {
-    set_token(ctx, req, respond);
-  });
-  router.add("POST", "/user/device_quit", [&ctx](HttpRequest& req, const Respond& respond) {
-    device_quit(ctx, req, respond);
-  });
+  router.add("POST", "/user/token",
+             [&ctx](HttpRequest& req, const Respond& respond) { set_token(ctx, req, respond); });
+  router.add("POST", "/user/device_quit",
+             [&ctx](HttpRequest& req, const Respond& respond) { device_quit(ctx, req, respond); });
   router.add("POST", "/user/onlinestatus", [&ctx](HttpRequest& req, const Respond& respond) {
     online_status(ctx, req, respond);
   });

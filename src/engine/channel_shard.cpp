@@ -179,8 +179,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   }
   message->message_seq = ++st.last_seq;
   ++st.in_flight;
-  open_->writes.put_message(*message, !generated,
-                            message->expire > 0 || store_.has_retention());
+  open_->writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
   if (message->header.sync_once && recipients) {
     for (const auto& uid : *recipients) {
       open_->writes.push_sync_queue(uid, static_cast<uint64_t>(message->message_id), key,

@@ -14,7 +14,7 @@ struct Delivery {
   std::shared_ptr<const Message> message;
   // uids; the gateway finds their connections. Shared: a group's subscriber list is not copied.
   std::shared_ptr<const std::vector<std::string>> recipients;
-  uint64_t skip_connection = 0;         // the sending connection (gets a SENDACK, no RECV)
+  uint64_t skip_connection = 0;  // the sending connection (gets a SENDACK, no RECV)
 };
 
 class DeliverySink {

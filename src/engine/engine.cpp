@@ -20,9 +20,8 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
   if (!max_id.ok()) throw std::runtime_error(max_id.error().message);
   ids_.advance_past(*max_id);
   for (size_t i = 0; i < executors.size(); ++i) {
-    shards_.push_back(
-        std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, settings_, options_,
-                                       sink != nullptr ? sink : &fanout_));
+    shards_.push_back(std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, settings_,
+                                                     options_, sink != nullptr ? sink : &fanout_));
   }
 }
 
@@ -30,7 +29,9 @@ size_t Engine::shard_index(const ChannelKey& key) const {
   return ChannelKeyHash{}(key) % shards_.size();
 }
 
-ChannelShard& Engine::shard_for(const ChannelKey& key) { return *shards_[shard_index(key)]; }
+ChannelShard& Engine::shard_for(const ChannelKey& key) {
+  return *shards_[shard_index(key)];
+}
 
 ChannelShard& Engine::shard_for_user(const std::string& uid) {
   return shard_for(ChannelKey{uid, kChannelPerson});
@@ -41,9 +42,10 @@ void Engine::send(SendRequest request, SendCallback done) {
     // Temporary-channel send: only `subscribers`, nothing stored; any shard will do.
     const size_t index = std::hash<std::string>{}(request.from_uid) % shards_.size();
     ChannelShard& shard = *shards_[index];
-    executors_.post(index, [&shard, request = std::move(request), done = std::move(done)]() mutable {
-      shard.send_unstored(std::move(request), std::move(done));
-    });
+    executors_.post(index,
+                    [&shard, request = std::move(request), done = std::move(done)]() mutable {
+                      shard.send_unstored(std::move(request), std::move(done));
+                    });
     return;
   }
   const std::string_view self =
@@ -160,8 +162,7 @@ Result<std::vector<Message>> Engine::sync_once_messages(const std::string& uid, 
   return out;
 }
 
-void Engine::ack_sync_once(const std::string& uid, uint64_t last_message_seq,
-                           StatusCallback done) {
+void Engine::ack_sync_once(const std::string& uid, uint64_t last_message_seq, StatusCallback done) {
   ChannelShard& shard = shard_for_user(uid);
   shard.executor().post([this, &shard, uid, last_message_seq, done = std::move(done)]() mutable {
     constexpr size_t kAckWindow = 10000;

@@ -46,8 +46,7 @@ class Engine {
                       StatusCallback done);
   void clear_user_tokens(const std::string& uid, std::vector<uint8_t> device_flags,
                          StatusCallback done);
-  Result<std::optional<store::UserToken>> user_token(const std::string& uid,
-                                                     uint8_t device_flag);
+  Result<std::optional<store::UserToken>> user_token(const std::string& uid, uint8_t device_flag);
 
   // Deprecated /message/sync: the oldest `limit` unacknowledged sync_once messages of `uid`.
   Result<std::vector<Message>> sync_once_messages(const std::string& uid, size_t limit);

@@ -151,7 +151,8 @@ TEST_F(EngineTest, BannedAndDisbandedChannelsRefuseHttpSends) {
   ASSERT_TRUE(change({"cs", kChannelCustomerService}, ChannelInfo{.ban = true}, std::nullopt).ok());
   EXPECT_EQ(send(http("alice", "cs", kChannelCustomerService)).status.error().reason,
             ReasonCode::kBan);
-  ASSERT_TRUE(add_members({"cs", kChannelCustomerService}, MemberRole::kSubscriber, {"alice"}).ok());
+  ASSERT_TRUE(
+      add_members({"cs", kChannelCustomerService}, MemberRole::kSubscriber, {"alice"}).ok());
   EXPECT_TRUE(send(client(5, "alice", "cs", kChannelCustomerService)).status.ok());
 }
 
@@ -192,9 +193,9 @@ TEST_F(EngineTest, SubscriberSetAndRemoveAllKeepTheListExact) {
                      MemberChange{MemberRole::kSubscriber, MemberChange::Mode::kRemove, {"c"}})
                   .ok());
   EXPECT_EQ(*engine_->members(g, MemberRole::kSubscriber), (std::vector<std::string>{"d"}));
-  ASSERT_TRUE(
-      change(g, std::nullopt, MemberChange{MemberRole::kSubscriber, MemberChange::Mode::kRemoveAll, {}})
-          .ok());
+  ASSERT_TRUE(change(g, std::nullopt,
+                     MemberChange{MemberRole::kSubscriber, MemberChange::Mode::kRemoveAll, {}})
+                  .ok());
   EXPECT_TRUE(engine_->members(g, MemberRole::kSubscriber)->empty());
 }
 

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <future>
-#include <condition_variable>
 #include <mutex>
 #include <random>
 
@@ -55,10 +55,9 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s.value());
     for (int i = 0; i < 2; ++i) executors_.push_back(std::make_unique<ThreadExecutor>());
-    engine_ = std::make_unique<Engine>(options_, *store_,
-                                       std::vector<Executor*>{executors_[0].get(),
-                                                              executors_[1].get()},
-                                       1, &sink_);
+    engine_ = std::make_unique<Engine>(
+        options_, *store_, std::vector<Executor*>{executors_[0].get(), executors_[1].get()}, 1,
+        &sink_);
   }
   void stop() {
     store_->close();  // completes pending commits
@@ -97,8 +96,7 @@ class EngineTest : public ::testing::Test {
     return p.get_future().get();
   }
   Status add_members(const ChannelKey& key, MemberRole role, std::vector<std::string> uids) {
-    return change(key, std::nullopt,
-                  MemberChange{role, MemberChange::Mode::kAdd, std::move(uids)});
+    return change(key, std::nullopt, MemberChange{role, MemberChange::Mode::kAdd, std::move(uids)});
   }
 
   std::filesystem::path dir_;

@@ -11,8 +11,7 @@ thread_local CurrentExecutor current;
 
 }  // namespace
 
-ExecutorGroup::ExecutorGroup(std::vector<Executor*> executors)
-    : executors_(std::move(executors)) {
+ExecutorGroup::ExecutorGroup(std::vector<Executor*> executors) : executors_(std::move(executors)) {
   for (size_t i = 0; i < executors_.size(); ++i) {
     auto o = std::make_unique<Outboxes>();
     o->to.resize(executors_.size());

@@ -71,8 +71,7 @@ Result<SearchPage> MessageReader::search(const SearchQuery& q) {
     if (!q.from_uid.empty() && m.from_uid != q.from_uid) return false;
     if (q.channel && !(m.channel == *q.channel)) return false;
     if (!q.client_msg_no.empty() && m.client_msg_no != q.client_msg_no) return false;
-    if (!q.payload_contains.empty() &&
-        m.payload.find(q.payload_contains) == std::string::npos) {
+    if (!q.payload_contains.empty() && m.payload.find(q.payload_contains) == std::string::npos) {
       return false;
     }
     return true;

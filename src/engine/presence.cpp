@@ -25,9 +25,9 @@ void PresenceTable::remove(const std::string& uid, uint64_t id) {
   auto it = s.by_uid.find(uid);
   if (it == s.by_uid.end()) return;
   auto& links = it->second;
-  links.erase(std::remove_if(links.begin(), links.end(),
-                             [id](const Link& l) { return l.info.id == id; }),
-              links.end());
+  links.erase(
+      std::remove_if(links.begin(), links.end(), [id](const Link& l) { return l.info.id == id; }),
+      links.end());
   if (links.empty()) s.by_uid.erase(it);
 }
 

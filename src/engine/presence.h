@@ -37,8 +37,8 @@ struct LinkInfo {
   std::string device_id;
   size_t executor = 0;  // index of the io thread the link lives on
   uint8_t version = 0;
-  std::string transport;  // "tcp", "ws", "wss"
-  std::string remote;     // peer address
+  std::string transport;     // "tcp", "ws", "wss"
+  std::string remote;        // peer address
   int64_t connected_at = 0;  // Unix seconds
 };
 

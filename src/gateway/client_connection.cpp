@@ -1,7 +1,7 @@
 #include "gateway/client_connection.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "gateway/gateway.h"
 
@@ -110,9 +110,8 @@ void ClientConnection::handle_send(proto::Send& send) {
   }
   // A person channel is addressed by the peer's uid; a derived `a@b` id would reach into
   // someone else's conversation.
-  if (send.channel_id.empty() ||
-      (send.channel_type == kChannelPerson &&
-       send.channel_id.find_first_of("@#&") != std::string::npos)) {
+  if (send.channel_id.empty() || (send.channel_type == kChannelPerson &&
+                                  send.channel_id.find_first_of("@#&") != std::string::npos)) {
     return answer_send(flags, send.client_seq, ReasonCode::kChannelIdError);
   }
   engine::SendRequest request;
@@ -357,7 +356,9 @@ void ClientConnection::on_peer_closed(const std::string& why) {
   finish_close(why);
 }
 
-void ClientConnection::close(const std::string& reason) { finish_close(reason); }
+void ClientConnection::close(const std::string& reason) {
+  finish_close(reason);
+}
 
 void ClientConnection::finish_close(const std::string& reason) {
   if (state_ == State::kClosed) return;

@@ -30,8 +30,8 @@ using Clock = std::chrono::steady_clock;
 class ClientConnection : public engine::ClientLink,
                          public std::enable_shared_from_this<ClientConnection> {
  public:
-  ClientConnection(Gateway& gateway, boost::asio::io_context& context, size_t executor,
-                   uint64_t id, std::string transport, std::string remote, bool accept_proxy);
+  ClientConnection(Gateway& gateway, boost::asio::io_context& context, size_t executor, uint64_t id,
+                   std::string transport, std::string remote, bool accept_proxy);
   ~ClientConnection() override;
 
   void start();

@@ -18,7 +18,9 @@ int64_t now_ms() {
       .count();
 }
 
-int64_t now_seconds() { return now_ms() / 1000; }
+int64_t now_seconds() {
+  return now_ms() / 1000;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -69,7 +71,7 @@ void ClientConnection::refuse(const proto::Connect& connect, ReasonCode reason,
   proto::encode(ack, info_.version, out);
   queue_packet(std::move(out));
   state_ = State::kClosing;
-  close_after_flush_ = true;  // close as soon as the CONNACK is written
+  close_after_flush_ = true;                           // close as soon as the CONNACK is written
   close_at_ = Clock::now() + std::chrono::seconds(5);  // even if the peer never reads it
 }
 

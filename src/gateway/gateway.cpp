@@ -1,9 +1,9 @@
 #include "gateway/gateway.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <unordered_map>
 
@@ -187,6 +187,8 @@ void Gateway::adopt(size_t index, std::shared_ptr<ClientConnection> connection) 
   connection->start();
 }
 
-void Gateway::forget(size_t index, uint64_t id) { impl_->sets[index]->connections.erase(id); }
+void Gateway::forget(size_t index, uint64_t id) {
+  impl_->sets[index]->connections.erase(id);
+}
 
 }  // namespace jindou::gateway

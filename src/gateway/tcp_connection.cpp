@@ -30,17 +30,17 @@ void TcpConnection::start_reading() {
 }
 
 void TcpConnection::read_some() {
-  socket_.async_read_some(asio::buffer(head_), [self = self()](const boost::system::error_code& ec,
-                                                               size_t n) {
-    if (ec) {
-      return self->on_peer_closed(ec == asio::error::eof ? "closed by the peer"
-                                                         : "socket: " + ec.message());
-    }
-    self->on_bytes(self->head_.data(), n);
-    if (self->closed()) return;
-    if (n == self->head_.size()) return self->drain();
-    self->read_some();
-  });
+  socket_.async_read_some(
+      asio::buffer(head_), [self = self()](const boost::system::error_code& ec, size_t n) {
+        if (ec) {
+          return self->on_peer_closed(ec == asio::error::eof ? "closed by the peer"
+                                                             : "socket: " + ec.message());
+        }
+        self->on_bytes(self->head_.data(), n);
+        if (self->closed()) return;
+        if (n == self->head_.size()) return self->drain();
+        self->read_some();
+      });
 }
 
 void TcpConnection::drain() {
@@ -64,10 +64,9 @@ void TcpConnection::write_packets(std::vector<std::string>& packets) {
   buffers_.clear();
   buffers_.reserve(packets.size());
   for (const auto& p : packets) buffers_.emplace_back(p.data(), p.size());
-  asio::async_write(socket_, buffers_,
-                    [self = self()](const boost::system::error_code& ec, size_t) {
-                      self->on_written(!ec);
-                    });
+  asio::async_write(
+      socket_, buffers_,
+      [self = self()](const boost::system::error_code& ec, size_t) { self->on_written(!ec); });
 }
 
 void TcpConnection::shutdown_transport() {

@@ -90,9 +90,8 @@ class WsConnection final : public ClientConnection {
         break;
       }
     }
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-      res.set(http::field::server, "jindou");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "jindou"); }));
     ws_.read_message_max(2 * proto::kMaxFrameSize);
     ws_.auto_fragment(false);
     ws_.binary(true);
@@ -149,7 +148,7 @@ std::shared_ptr<ClientConnection> make_ws_connection(Gateway& gateway, asio::io_
         gateway, context, executor, id, "wss", std::move(remote), std::move(socket), *tls);
   }
   return std::make_shared<WsConnection<tcp::socket>>(gateway, context, executor, id, "ws",
-                                                    std::move(remote), std::move(socket));
+                                                     std::move(remote), std::move(socket));
 }
 
 }  // namespace jindou::gateway

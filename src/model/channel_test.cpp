@@ -19,7 +19,9 @@ TEST(PersonChannelId, LargerCrcComesFirst) {
   EXPECT_EQ(person_channel_id("bob", "alice"), "bob@alice");
 }
 
-TEST(PersonChannelId, SelfChat) { EXPECT_EQ(person_channel_id("a", "a"), "a@a"); }
+TEST(PersonChannelId, SelfChat) {
+  EXPECT_EQ(person_channel_id("a", "a"), "a@a");
+}
 
 TEST(PersonChannelId, EqualCrcIsOrderIndependent) {
   ASSERT_EQ(crc32_ieee("u9990985"), crc32_ieee("u16400040"));

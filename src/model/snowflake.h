@@ -26,7 +26,9 @@ class SnowflakeGenerator {
   void advance_past(int64_t id);
 
   uint16_t node_id() const { return node_id_; }
-  static int64_t unix_ms_of(int64_t id) { return (id >> (kNodeBits + kSequenceBits)) + kTwitterEpochMs; }
+  static int64_t unix_ms_of(int64_t id) {
+    return (id >> (kNodeBits + kSequenceBits)) + kTwitterEpochMs;
+  }
   static uint16_t node_of(int64_t id) {
     return static_cast<uint16_t>((id >> kSequenceBits) & kMaxNodeId);
   }

@@ -64,7 +64,9 @@ TEST(Snowflake, UniqueAcrossThreads) {
   EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
-TEST(Snowflake, RejectsNodeIdAbove1023) { EXPECT_THROW(SnowflakeGenerator(1024), std::invalid_argument); }
+TEST(Snowflake, RejectsNodeIdAbove1023) {
+  EXPECT_THROW(SnowflakeGenerator(1024), std::invalid_argument);
+}
 
 }  // namespace
 }  // namespace jindou

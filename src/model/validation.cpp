@@ -51,7 +51,8 @@ std::optional<Error> check_id(std::string_view value, std::string_view field) {
     if (c == '@' || c == '#' || c == '&') {
       return Error::bad_request(f + " must not contain '@', '#' or '&'");
     }
-    if (c < 0x20 || c == 0x7F) return Error::bad_request(f + " must not contain control characters");
+    if (c < 0x20 || c == 0x7F)
+      return Error::bad_request(f + " must not contain control characters");
   }
   if (!is_valid_utf8(value)) return Error::bad_request(f + " is not valid UTF-8");
   return std::nullopt;

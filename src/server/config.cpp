@@ -128,8 +128,8 @@ KeyTable::Apply int_key(int64_t min, int64_t max, Setter set) {
   return custom([=](const std::string& s, Config& c) -> std::optional<std::string> {
     auto v = parse_int(s);
     if (!v || *v < min || *v > max) {
-      return "expected an integer between " + std::to_string(min) + " and " +
-             std::to_string(max) + ", got '" + s + "'";
+      return "expected an integer between " + std::to_string(min) + " and " + std::to_string(max) +
+             ", got '" + s + "'";
     }
     set(c, *v);
     return std::nullopt;
@@ -221,14 +221,16 @@ KeyTable make_keys() {
           c.logger_level = l;
           return std::nullopt;
         }));
-  t.add("webhook.httpAddr", custom([](const std::string& s, Config& c) -> std::optional<std::string> {
+  t.add("webhook.httpAddr",
+        custom([](const std::string& s, Config& c) -> std::optional<std::string> {
           if (!s.empty() && s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0) {
             return "expected an http:// or https:// URL, got '" + s + "'";
           }
           c.webhook.http_addr = s;
           return std::nullopt;
         }));
-  t.add("webhook.grpcAddr", custom([](const std::string& s, Config& c) -> std::optional<std::string> {
+  t.add("webhook.grpcAddr",
+        custom([](const std::string& s, Config& c) -> std::optional<std::string> {
           c.webhook.grpc_addr = s;
           return std::nullopt;
         }));

@@ -70,9 +70,9 @@ struct Config {
 
 // The raw inputs, so tests can load without touching the process environment.
 struct ConfigSources {
-  std::string file_path;  // empty: no file
-  std::map<std::string, std::string> env;            // WK_* variables
-  std::map<std::string, std::string> flags;          // key path -> value
+  std::string file_path;                     // empty: no file
+  std::map<std::string, std::string> env;    // WK_* variables
+  std::map<std::string, std::string> flags;  // key path -> value
 };
 
 struct LoadedConfig {

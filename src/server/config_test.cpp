@@ -46,7 +46,8 @@ cluster:
 )");
   ConfigSources s;
   s.file_path = path;
-  s.env = {{"WK_DATADIR", "/tmp/from-env"}, {"WK_MANAGERTOKEN", "env-token"},
+  s.env = {{"WK_DATADIR", "/tmp/from-env"},
+           {"WK_MANAGERTOKEN", "env-token"},
            {"WK_CLUSTER_NODEID", "7"}};
   s.flags = {{"managerToken", "flag-token"}};
   auto loaded = load_config(s);
@@ -55,8 +56,8 @@ cluster:
   const Config& c = loaded->config;
   EXPECT_EQ(c.mode, "release");
   EXPECT_EQ(c.http_addr.to_string(), "127.0.0.1:6001");
-  EXPECT_EQ(c.data_dir, "/tmp/from-env");      // env beats file
-  EXPECT_EQ(c.manager_token, "flag-token");    // flag beats env
+  EXPECT_EQ(c.data_dir, "/tmp/from-env");    // env beats file
+  EXPECT_EQ(c.manager_token, "flag-token");  // flag beats env
   EXPECT_EQ(c.cluster.node_id, 7);
   EXPECT_EQ(c.cluster.init_nodes, (std::vector<std::string>{"a:1", "b:2"}));
   EXPECT_EQ(c.webhook.push_interval, std::chrono::milliseconds(250));

@@ -12,7 +12,9 @@ IoPool::IoPool(size_t threads) {
   }
 }
 
-IoPool::~IoPool() { stop(); }
+IoPool::~IoPool() {
+  stop();
+}
 
 void IoPool::start() {
   for (size_t i = 0; i < contexts_.size(); ++i) {

@@ -1,8 +1,8 @@
 // jindou: a WuKongIM-compatible instant-messaging server.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
 

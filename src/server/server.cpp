@@ -13,13 +13,17 @@ namespace jindou::server {
 
 Server::Server(Config config) : config_(std::move(config)) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+}
 
 void Server::start() {
   const auto data_dir = std::filesystem::path(config_.data_dir);
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  if (ec) throw std::runtime_error("cannot create data directory " + config_.data_dir + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create data directory " + config_.data_dir + ": " +
+                             ec.message());
 
   store::RocksStoreOptions store_options;
   store_options.path = (data_dir / "store").string();
@@ -38,19 +42,18 @@ void Server::start() {
                                              config_.cluster.node_id, nullptr);
   // The first thing each io thread does: tell the engine which executor it is.
   for (size_t i = 0; i < io_->size(); ++i) {
-    boost::asio::post(io_->context(i), [this, i] {
-      engine_->attach_current_thread(static_cast<int>(i));
-    });
+    boost::asio::post(io_->context(i),
+                      [this, i] { engine_->attach_current_thread(static_cast<int>(i)); });
   }
 
   api::ApiLimits limits;
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   limits.max_batch = static_cast<size_t>(config_.max_batch);
-  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{
-      *engine_, limits,
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count()});
+  api_context_ = std::make_unique<api::ApiContext>(
+      api::ApiContext{*engine_, limits,
+                      std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count()});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -71,7 +74,8 @@ void Server::start() {
   gateway::GatewayOptions gw;
   gw.tcp = {config_.tcp_addr.host, config_.tcp_addr.port};
   gw.ws = {config_.ws_addr.host, config_.ws_addr.port};
-  if (config_.wss_addr) gw.wss = gateway::ListenAddress{config_.wss_addr->host, config_.wss_addr->port};
+  if (config_.wss_addr)
+    gw.wss = gateway::ListenAddress{config_.wss_addr->host, config_.wss_addr->port};
   gw.wss_cert_file = config_.wss_cert_file;
   gw.wss_key_file = config_.wss_key_file;
   gw.token_auth_on = config_.token_auth_on;

@@ -151,7 +151,9 @@ std::string user_token_key(std::string_view uid, uint8_t device_flag) {
   return out;
 }
 
-std::string sync_queue_prefix(std::string_view uid) { return user_channel_prefix(uid); }
+std::string sync_queue_prefix(std::string_view uid) {
+  return user_channel_prefix(uid);
+}
 
 std::string sync_queue_key(std::string_view uid, uint64_t position) {
   std::string out = sync_queue_prefix(uid);
@@ -167,7 +169,7 @@ std::string encode_message(const Message& m) {
   put_u64(out, static_cast<uint64_t>(m.message_id));
   out.push_back(static_cast<char>(m.header.flags()));
   out.push_back(static_cast<char>(m.setting));
-  put_u32(out, m.expire);                              // offset 11
+  put_u32(out, m.expire);                            // offset 11
   put_u64(out, static_cast<uint64_t>(m.timestamp));  // offset 15
   put_string(out, m.client_msg_no);
   put_string(out, m.from_uid);
@@ -229,9 +231,9 @@ std::optional<IndexEntry> decode_index(std::string_view value) {
 std::string encode_channel_info(const ChannelInfo& info) {
   std::string out;
   out.push_back(static_cast<char>(kValueVersion));
-  const uint8_t bits = static_cast<uint8_t>((info.ban ? 1 : 0) | (info.disband ? 2 : 0) |
-                                            (info.send_ban ? 4 : 0) | (info.large ? 8 : 0) |
-                                            (info.allow_stranger ? 16 : 0));
+  const uint8_t bits =
+      static_cast<uint8_t>((info.ban ? 1 : 0) | (info.disband ? 2 : 0) | (info.send_ban ? 4 : 0) |
+                           (info.large ? 8 : 0) | (info.allow_stranger ? 16 : 0));
   out.push_back(static_cast<char>(bits));
   return out;
 }

@@ -7,7 +7,9 @@ namespace jindou::store {
 GroupCommitter::GroupCommitter(WriteGroup write, size_t max_group_ops)
     : write_(std::move(write)), max_group_ops_(max_group_ops), thread_([this] { run(); }) {}
 
-GroupCommitter::~GroupCommitter() { stop(); }
+GroupCommitter::~GroupCommitter() {
+  stop();
+}
 
 void GroupCommitter::submit(WriteSet writes, std::function<void(const Status&)> done) {
   Status refused;
@@ -61,7 +63,8 @@ void GroupCommitter::run() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       size_t ops = 0;
-      while (!queue_.empty() && (group.empty() || ops + queue_.front().writes.size() <= max_group_ops_)) {
+      while (!queue_.empty() &&
+             (group.empty() || ops + queue_.front().writes.size() <= max_group_ops_)) {
         ops += queue_.front().writes.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();

@@ -20,9 +20,9 @@
 namespace jindou::store {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default",      "msg",  "msg_id",     "client_no",
-                                        "channel",      "member", "user_channel", "user",
-                                        "sync_queue",   "cursor"};
+constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id",       "client_no",
+                                        "channel",    "member", "user_channel", "user",
+                                        "sync_queue", "cursor"};
 static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
 
 // The channel part of a key (type, id length, id). Messages of one channel are inserted in seq
@@ -147,8 +147,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
     cf.level0_file_num_compaction_trigger = 8;
     cf.max_bytes_for_level_base = 512u << 20;
     const auto column = static_cast<Column>(i);
-    if (column == Column::kMessage || column == Column::kMessageId ||
-        column == Column::kClientNo) {
+    if (column == Column::kMessage || column == Column::kMessageId || column == Column::kClientNo) {
       auto filter = make_expiry_filter(
           column == Column::kMessage ? ExpiryLayout::kMessage : ExpiryLayout::kIndex,
           opt.retention_seconds, opt.clock);
@@ -187,7 +186,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   return store;
 }
 
-RocksStore::~RocksStore() { close(); }
+RocksStore::~RocksStore() {
+  close();
+}
 
 void RocksStore::close() {
   if (committer_) committer_->stop();
@@ -261,7 +262,9 @@ Status RocksStore::commit_and_wait(WriteSet writes) {
   return future.get();
 }
 
-int64_t RocksStore::now() const { return options_.clock(); }
+int64_t RocksStore::now() const {
+  return options_.clock();
+}
 
 bool RocksStore::visible(const Message& m, int64_t now) const {
   return index_visible(m.expires_at(), m.timestamp, now);
@@ -354,8 +357,8 @@ Result<std::optional<MessageRef>> RocksStore::find_client_msg(const ChannelKey& 
   return std::optional<MessageRef>(MessageRef{e->message_id, e->seq, std::move(e->channel)});
 }
 
-Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(
-    const ChannelKey& channel, std::string_view client_msg_no) {
+Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(const ChannelKey& channel,
+                                                                   std::string_view client_msg_no) {
   const std::string prefix = client_no_prefix(channel, client_msg_no);
   const std::string end = prefix_end(prefix);
   rocksdb::Slice upper(end);
@@ -490,8 +493,7 @@ Result<std::optional<ChannelInfo>> RocksStore::channel_info(const ChannelKey& ch
   return info;
 }
 
-Result<std::vector<std::string>> RocksStore::members(const ChannelKey& channel,
-                                                     MemberRole role) {
+Result<std::vector<std::string>> RocksStore::members(const ChannelKey& channel, MemberRole role) {
   const std::string prefix = member_prefix(channel, role);
   const std::string end = prefix_end(prefix);
   rocksdb::Slice upper(end);
@@ -525,8 +527,7 @@ Result<bool> RocksStore::has_members(const ChannelKey& channel, MemberRole role)
   return it->Valid();
 }
 
-Result<std::optional<UserToken>> RocksStore::user_token(std::string_view uid,
-                                                        uint8_t device_flag) {
+Result<std::optional<UserToken>> RocksStore::user_token(std::string_view uid, uint8_t device_flag) {
   auto v = get(Column::kUser, user_token_key(uid, device_flag));
   if (!v.ok()) return v.error();
   if (!v->has_value()) return std::optional<UserToken>();

@@ -24,12 +24,12 @@ namespace jindou::store {
 
 struct RocksStoreOptions {
   std::string path;
-  bool sync_writes = true;           // fsync before a commit completes
-  int64_t retention_seconds = 0;     // 0 = keep forever
+  bool sync_writes = true;        // fsync before a commit completes
+  int64_t retention_seconds = 0;  // 0 = keep forever
   size_t block_cache_bytes = 128u << 20;
   size_t memtable_budget_bytes = 256u << 20;  // all column families together
-  size_t max_group_ops = 200000;     // ops in one group commit
-  std::function<int64_t()> clock;    // Unix seconds; default: system clock
+  size_t max_group_ops = 200000;              // ops in one group commit
+  std::function<int64_t()> clock;             // Unix seconds; default: system clock
 };
 
 class RocksStore final : public Store {
@@ -59,8 +59,7 @@ class RocksStore final : public Store {
 
   Result<std::optional<ChannelInfo>> channel_info(const ChannelKey& channel) override;
   Result<std::vector<std::string>> members(const ChannelKey& channel, MemberRole role) override;
-  Result<bool> is_member(const ChannelKey& channel, MemberRole role,
-                         std::string_view uid) override;
+  Result<bool> is_member(const ChannelKey& channel, MemberRole role, std::string_view uid) override;
   Result<bool> has_members(const ChannelKey& channel, MemberRole role) override;
 
   Result<std::optional<UserToken>> user_token(std::string_view uid, uint8_t device_flag) override;

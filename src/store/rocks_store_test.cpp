@@ -145,11 +145,14 @@ TEST_F(RocksStoreTest, ExpiredMessagesVanishFromEveryReadAndThenFromDisk) {
   EXPECT_TRUE(store_->messages_by_client_msg_no(g1_, "gone")->empty());
   EXPECT_EQ(seqs(*store_->scan(g1_, 0, 0, false, 10)), (std::vector<uint64_t>{1, 3}));
   int visited = 0;
-  ASSERT_TRUE(store_->for_each_by_id(false, 0, [&](Message&& m) {
-    EXPECT_NE(m.message_id, gone_id);
-    ++visited;
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->for_each_by_id(false, 0,
+                                   [&](Message&& m) {
+                                     EXPECT_NE(m.message_id, gone_id);
+                                     ++visited;
+                                     return true;
+                                   })
+                  .ok());
   EXPECT_EQ(visited, 2);
   // The max seq does not move back: the next message must not reuse seq 2 or 3.
   EXPECT_EQ(*store_->max_seq(g1_), 3u);
@@ -226,8 +229,7 @@ TEST_F(RocksStoreTest, MembersTokensAndCursors) {
 
   EXPECT_EQ(store_->channel_info(g1_)->value(), (ChannelInfo{true, false, false, true, false}));
   EXPECT_FALSE(store_->channel_info(g2_)->has_value());
-  EXPECT_EQ(*store_->members(g1_, MemberRole::kSubscriber),
-            (std::vector<std::string>{"u1", "u2"}));
+  EXPECT_EQ(*store_->members(g1_, MemberRole::kSubscriber), (std::vector<std::string>{"u1", "u2"}));
   EXPECT_TRUE(*store_->is_member(g1_, MemberRole::kDenylist, "u3"));
   EXPECT_FALSE(*store_->is_member(g1_, MemberRole::kDenylist, "u1"));
   EXPECT_TRUE(*store_->has_members(g1_, MemberRole::kDenylist));
@@ -268,28 +270,40 @@ TEST_F(RocksStoreTest, SyncQueue) {
 TEST_F(RocksStoreTest, ForEachByIdOrdersAndStartsAfterOffset) {
   put({msg(g1_, 1), msg(g2_, 1), msg(g1_, 2), msg(g2_, 2)});
   std::vector<int64_t> ids;
-  ASSERT_TRUE(store_->for_each_by_id(true, 0, [&](Message&& m) {
-    ids.push_back(m.message_id);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->for_each_by_id(true, 0,
+                                   [&](Message&& m) {
+                                     ids.push_back(m.message_id);
+                                     return true;
+                                   })
+                  .ok());
   EXPECT_EQ(ids, (std::vector<int64_t>{1003, 1002, 1001, 1000}));
   ids.clear();
-  ASSERT_TRUE(store_->for_each_by_id(true, 1002, [&](Message&& m) {
-    ids.push_back(m.message_id);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->for_each_by_id(true, 1002,
+                                   [&](Message&& m) {
+                                     ids.push_back(m.message_id);
+                                     return true;
+                                   })
+                  .ok());
   EXPECT_EQ(ids, (std::vector<int64_t>{1001, 1000}));
   ids.clear();
-  ASSERT_TRUE(store_->for_each_by_id(false, 1001, [&](Message&& m) {
-    ids.push_back(m.message_id);
-    return ids.size() < 1;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->for_each_by_id(false, 1001,
+                                   [&](Message&& m) {
+                                     ids.push_back(m.message_id);
+                                     return ids.size() < 1;
+                                   })
+                  .ok());
   EXPECT_EQ(ids, (std::vector<int64_t>{1002}));
   std::vector<uint64_t> seqs_seen;
-  ASSERT_TRUE(store_->for_each_in_channel(g1_, true, 0, [&](Message&& m) {
-    seqs_seen.push_back(m.message_seq);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->for_each_in_channel(g1_, true, 0,
+                                        [&](Message&& m) {
+                                          seqs_seen.push_back(m.message_seq);
+                                          return true;
+                                        })
+                  .ok());
   EXPECT_EQ(seqs_seen, (std::vector<uint64_t>{2, 1}));
 }
 
