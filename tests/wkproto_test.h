@@ -1,5 +1,6 @@
 // Fixtures of the client-protocol black-box tests: one real server (JINDOU_BINARY) per suite,
-// encrypted or with disableEncryption, and WkClients aimed at its TCP or WebSocket listener.
+// encrypted or with disableEncryption, and WkClients aimed at its TCP, WebSocket or WebSocket over
+// TLS listener.
 #pragma once
 
 #include <chrono>
@@ -32,7 +33,17 @@ class WkClientTest : public jindou::testing::BlackBoxTest {
                         uint8_t version = proto::kLatestVersion) {
     ClientOptions o;
     o.host = server().host();
-    o.port = transport == Transport::kTcp ? server().tcp_port() : server().ws_port();
+    switch (transport) {
+      case Transport::kTcp:
+        o.port = server().tcp_port();
+        break;
+      case Transport::kWebSocket:
+        o.port = server().ws_port();
+        break;
+      case Transport::kWebSocketTls:
+        o.port = server().wss_port();  // 0 unless the suite's server has ServerOptions::wss
+        break;
+    }
     o.transport = transport;
     o.version = version;
     o.uid = uid;

@@ -1,12 +1,18 @@
 #include "client/client_transport.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <array>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 namespace jindou::client {
@@ -14,8 +20,12 @@ namespace jindou::client {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 
 namespace {
+
+template <class Next>
+constexpr bool kIsTls = !std::is_same_v<Next, asio::ip::tcp::socket>;
 
 class TcpTransport final : public ClientTransport {
  protected:
@@ -50,20 +60,39 @@ class TcpTransport final : public ClientTransport {
   std::array<char, 64 * 1024> buffer_{};
 };
 
-class WsTransport final : public ClientTransport {
+// Holds the TLS context of a WebSocket over TLS; a base, so it is built before the stream
+// that refers to it. The certificate is not verified: tests run servers with self-signed ones.
+struct TlsContextHolder {
+  TlsContextHolder() : tls(ssl::context::tls_client) { tls.set_verify_mode(ssl::verify_none); }
+  ssl::context tls;
+};
+struct NoTls {};
+
+// WebSocket (RFC 6455, binary messages) over `Next`: a TCP socket, or a TLS stream over one.
+template <class Next>
+class WsTransport final : public ClientTransport,
+                          private std::conditional_t<kIsTls<Next>, TlsContextHolder, NoTls> {
  public:
-  explicit WsTransport(std::string path) : path_(std::move(path)) {}
+  explicit WsTransport(std::string path) : path_(std::move(path)), ws_(make_stream()) {}
 
  protected:
   void async_open(const Tcp::endpoint& endpoint, std::string host_header, Done done) override {
-    ws_.next_layer().async_connect(endpoint, [this, host = std::move(host_header),
-                                              done = std::move(done)](const ErrorCode& ec) mutable {
+    auto& socket = beast::get_lowest_layer(ws_);
+    socket.async_connect(endpoint, [this, host = std::move(host_header),
+                                    done = std::move(done)](const ErrorCode& ec) mutable {
       if (ec) return done(ec);
       ErrorCode ignored;
-      ws_.next_layer().set_option(Tcp::no_delay(true), ignored);
-      ws_.binary(true);
-      ws_.auto_fragment(false);
-      ws_.async_handshake(host, path_, [done = std::move(done)](const ErrorCode& e) { done(e); });
+      beast::get_lowest_layer(ws_).set_option(Tcp::no_delay(true), ignored);
+      if constexpr (kIsTls<Next>) {
+        ws_.next_layer().async_handshake(
+            ssl::stream_base::client,
+            [this, host = std::move(host), done = std::move(done)](const ErrorCode& e) mutable {
+              if (e) return done(e);
+              upgrade(std::move(host), std::move(done));
+            });
+      } else {
+        upgrade(std::move(host), std::move(done));
+      }
     });
   }
 
@@ -85,7 +114,7 @@ class WsTransport final : public ClientTransport {
 
   void close_socket() override {
     ErrorCode ignored;
-    auto& socket = ws_.next_layer();
+    auto& socket = beast::get_lowest_layer(ws_);
     socket.shutdown(Tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
   }
@@ -95,19 +124,42 @@ class WsTransport final : public ClientTransport {
       return "closed by the server (WebSocket close frame, code " +
              std::to_string(ws_.reason().code) + ")";
     }
+    // The TCP connection ended without a TLS close_notify.
+    if (ec == ssl::error::stream_truncated) return "closed by the server (EOF inside TLS)";
     return ClientTransport::describe_read_error(ec);
   }
 
  private:
+  websocket::stream<Next> make_stream() {
+    if constexpr (kIsTls<Next>) {
+      return websocket::stream<Next>(io_, this->tls);
+    } else {
+      return websocket::stream<Next>(io_);
+    }
+  }
+
+  void upgrade(std::string host, Done done) {
+    ws_.binary(true);
+    ws_.auto_fragment(false);
+    ws_.async_handshake(host, path_, [done = std::move(done)](const ErrorCode& e) { done(e); });
+  }
+
   std::string path_;
-  websocket::stream<Tcp::socket> ws_{io_};
+  websocket::stream<Next> ws_;
   beast::flat_buffer buffer_;
 };
 
 }  // namespace
 
 std::unique_ptr<ClientTransport> ClientTransport::create(Transport kind, std::string ws_path) {
-  if (kind == Transport::kWebSocket) return std::make_unique<WsTransport>(std::move(ws_path));
+  switch (kind) {
+    case Transport::kWebSocket:
+      return std::make_unique<WsTransport<Tcp::socket>>(std::move(ws_path));
+    case Transport::kWebSocketTls:
+      return std::make_unique<WsTransport<ssl::stream<Tcp::socket>>>(std::move(ws_path));
+    case Transport::kTcp:
+      break;
+  }
   return std::make_unique<TcpTransport>();
 }
 

@@ -1,5 +1,5 @@
-// ClientTransport: the byte pipe under a WkClient — raw TCP or a WebSocket (binary messages) —
-// driven synchronously with deadlines.
+// ClientTransport: the byte pipe under a WkClient — raw TCP or a WebSocket (binary messages),
+// plain or over TLS — driven synchronously with deadlines.
 //
 // Internal to src/client. Each transport owns its io_context; nothing runs in the background:
 // IO happens only inside connect(), flush() and run_until(), on the calling thread. One read is

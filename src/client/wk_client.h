@@ -1,5 +1,5 @@
-// WkClient: a blocking wkproto client (wkproto.md) over raw TCP or WebSocket, for black-box tests
-// and the load generator.
+// WkClient: a blocking wkproto client (wkproto.md) over raw TCP, WebSocket or WebSocket over TLS,
+// for black-box tests and the load generator.
 //
 // It speaks the protocol strictly and checks the server as it goes: every packet the server sends
 // must decode, re-encode to exactly the bytes received, arrive one per WebSocket message, and
@@ -28,8 +28,9 @@
 namespace jindou::client {
 
 enum class Transport : uint8_t {
-  kTcp,        // raw TCP byte stream
-  kWebSocket,  // RFC 6455, binary messages
+  kTcp,           // raw TCP byte stream
+  kWebSocket,     // RFC 6455, binary messages
+  kWebSocketTls,  // the same over TLS (wss); the server certificate is NOT verified
 };
 
 struct ClientOptions {

@@ -130,16 +130,24 @@ void Gateway::start() {
   bind(ListenerKind::kWs, options_.ws, "wsAddr");
   if (options_.wss) {
     impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    try {
-      impl_->tls->set_options(asio::ssl::context::default_workarounds |
-                              asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                              asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-      impl_->tls->use_certificate_chain_file(options_.wss_cert_file);
-      impl_->tls->use_private_key_file(options_.wss_key_file, asio::ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("cannot load the wssConfig certificate or key: " +
-                               std::string(e.what()));
-    }
+    impl_->tls->set_options(asio::ssl::context::default_workarounds |
+                            asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    // Name the setting and the file in the error: it is what the operator has to fix.
+    auto load = [](const char* key, const std::string& path, auto&& action) {
+      boost::system::error_code ec;
+      action(ec);
+      if (ec) {
+        throw std::runtime_error(std::string(key) + " " + path + " is not usable: " +
+                                 ec.message());
+      }
+    };
+    load("wssConfig.certFile", options_.wss_cert_file, [&](boost::system::error_code& ec) {
+      impl_->tls->use_certificate_chain_file(options_.wss_cert_file, ec);
+    });
+    load("wssConfig.keyFile", options_.wss_key_file, [&](boost::system::error_code& ec) {
+      impl_->tls->use_private_key_file(options_.wss_key_file, asio::ssl::context::pem, ec);
+    });
     bind(ListenerKind::kWss, *options_.wss, "wssAddr");
   }
   for (auto& l : impl_->listeners) {

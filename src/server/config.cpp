@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 namespace jindou::server {
@@ -376,6 +378,16 @@ Result<LoadedConfig> load_config(const ConfigSources& sources) {
   if (c.wss_addr && (c.wss_cert_file.empty() || c.wss_key_file.empty())) {
     return Error::bad_request(
         "invalid configuration wssAddr: wssConfig.certFile and wssConfig.keyFile are required");
+  }
+  if (c.wss_addr) {
+    for (const auto& [key, path] : {std::pair{"wssConfig.certFile", c.wss_cert_file},
+                                    std::pair{"wssConfig.keyFile", c.wss_key_file}}) {
+      std::ifstream file(path);
+      if (!file.good() || std::filesystem::is_directory(path)) {
+        return Error::bad_request(std::string("invalid configuration ") + key + ": cannot read " +
+                                  path);
+      }
+    }
   }
   return loaded;
 }

@@ -2,6 +2,8 @@
 //
 // The binary comes from the environment variable JINDOU_BINARY. Each server gets a fresh
 // temporary directory (data dir + server.log) and free loopback ports found by binding port 0.
+// With `wss: true` it also listens for WebSocket over TLS, with a self-signed certificate made
+// at run time (tls_certificate.mjs) and written to that directory.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeSelfSignedCertificate } from './tls_certificate.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -39,7 +42,7 @@ function canConnect(port) {
 }
 
 export class JindouServer {
-  constructor({ name = 'jindou', options = [] } = {}) {
+  constructor({ name = 'jindou', options = [], wss = false } = {}) {
     const binary = process.env.JINDOU_BINARY;
     if (!binary) throw new Error('JINDOU_BINARY is not set: it must name the jindou server binary');
     if (!fs.existsSync(binary)) throw new Error(`JINDOU_BINARY=${binary} does not exist`);
@@ -51,10 +54,20 @@ export class JindouServer {
     this.logPath = path.join(this.rootDir, 'server.log');
     this.proc = null;
     this.exit = null; // {code, signal} once the process has ended
+    this.tls = null; // {certPem, keyPem, certFile, keyFile} when listening for wss
+    if (wss) {
+      const { certPem, keyPem } = makeSelfSignedCertificate();
+      const certFile = path.join(this.rootDir, 'cert.pem');
+      const keyFile = path.join(this.rootDir, 'key.pem');
+      fs.writeFileSync(certFile, certPem);
+      fs.writeFileSync(keyFile, keyPem, { mode: 0o600 });
+      this.tls = { certPem, keyPem, certFile, keyFile };
+    }
   }
 
   get httpBase() { return `http://${HOST}:${this.httpPort}`; }
   get wsAddr() { return `ws://${HOST}:${this.wsPort}`; }
+  get wssAddr() { return `wss://${HOST}:${this.wssPort}`; }
 
   args() {
     const args = ['--data-dir', this.dataDir,
@@ -62,6 +75,10 @@ export class JindouServer {
       '--addr', `${HOST}:${this.tcpPort}`,
       '--ws-addr', `${HOST}:${this.wsPort}`,
       '-o', `manager.addr=${HOST}:${this.managerPort}`];
+    if (this.tls) {
+      args.push('-o', `wssAddr=${HOST}:${this.wssPort}`, '-o', `wssConfig.certFile=${this.tls.certFile}`,
+        '-o', `wssConfig.keyFile=${this.tls.keyFile}`);
+    }
     for (const o of this.options) args.push('-o', o);
     return args;
   }
@@ -84,7 +101,8 @@ export class JindouServer {
 
   async start({ readyTimeoutMs = 30000 } = {}) {
     for (let attempt = 0; ; attempt++) {
-      [this.httpPort, this.tcpPort, this.wsPort, this.managerPort] = await freePorts(4);
+      [this.httpPort, this.tcpPort, this.wsPort, this.managerPort, this.wssPort] =
+        await freePorts(this.tls ? 5 : 4);
       const logBefore = this.log().length;
       const logFd = fs.openSync(this.logPath, 'a');
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WK_')));
@@ -101,7 +119,8 @@ export class JindouServer {
         try {
           const res = await fetch(`${this.httpBase}/health`, { signal: AbortSignal.timeout(2000) });
           await res.text();
-          if (res.status === 200 && await canConnect(this.wsPort)) {
+          if (res.status === 200 && await canConnect(this.wsPort) &&
+              (!this.tls || await canConnect(this.wssPort))) {
             ready = true;
             break;
           }

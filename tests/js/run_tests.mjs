@@ -103,15 +103,18 @@ class Context {
     this.servers = []; // extra servers started by this scenario
   }
 
-  // A fresh SDK instance in its own process, configured for `server` (default: the shared one).
-  async user(name, { token = `token-${name}`, server = this.server, uidValue = uid(name) } = {}) {
-    const u = await startSdkUser({ name, addr: server.wsAddr, uid: uidValue, token });
+  // A fresh SDK instance in its own process, configured for `server` (default: the shared one),
+  // over ws:// — or wss:// with `wss: true`, trusting only that server's certificate.
+  async user(name, { token = `token-${name}`, server = this.server, uidValue = uid(name), wss = false } = {}) {
+    const addr = wss ? server.wssAddr : server.wsAddr;
+    const tlsCa = wss ? server.tls.certPem : undefined;
+    const u = await startSdkUser({ name, addr, uid: uidValue, token, tlsCa });
     this.users.push(u);
     return u;
   }
 
-  async startServer(name, options) {
-    const s = new JindouServer({ name, options });
+  async startServer(name, options, { wss = false } = {}) {
+    const s = new JindouServer({ name, options, wss });
     this.servers.push(s);
     await s.start();
     return s;
@@ -438,6 +441,34 @@ scenario('f. SENDACKs and /channel/messagesync', async (ctx) => {
       assertBytes(m.payload, textPayload(texts[i]), `${what}: payload`);
     });
   }
+});
+
+scenario('g. SDK over wss:// (WebSocket over TLS)', async (ctx) => {
+  // A server of its own with a wssAddr listener and a certificate made at run time; the SDK
+  // connects to wss://127.0.0.1:<port> and verifies that certificate (it trusts nothing else).
+  const server = await ctx.startServer('jindou-wss', [], { wss: true });
+  const alice = await ctx.user('alice_g', { server, wss: true });
+  const bob = await ctx.user('bob_g', { server }); // plain ws:// on the same server
+  await Promise.all([alice.connectOk(), bob.connectOk()]);
+  const opened = alice.list('ws', (w) => w.what === 'created');
+  assert.ok(opened.length >= 1 && opened[0].url.startsWith('wss://'), `alice connects over wss: ${JSON.stringify(opened)}`);
+
+  const m1 = await sendOk(alice, bob.uid, PERSON, 'over TLS → 你好 🔒');
+  const r1 = await bob.waitForMessage(byClientMsgNo(m1.clientMsgNo), 'RECV of the wss client\'s message', WAIT_MS);
+  assertReceived(r1, { fromUID: alice.uid, channelID: alice.uid, channelType: PERSON, text: m1.text,
+    payload: m1.payload, messageID: m1.ack.messageID, messageSeq: m1.ack.messageSeq }, 'bob (ws) receives from alice (wss)');
+  const m2 = await sendOk(bob, alice.uid, PERSON, 'back over TLS');
+  const r2 = await alice.waitForMessage(byClientMsgNo(m2.clientMsgNo), 'RECV over wss', WAIT_MS);
+  assertReceived(r2, { fromUID: bob.uid, channelID: bob.uid, channelType: PERSON, text: m2.text,
+    payload: m2.payload, messageID: m2.ack.messageID, messageSeq: m2.ack.messageSeq }, 'alice (wss) receives from bob (ws)');
+  exactlyOnce(alice, m2.clientMsgNo, 'bob → alice over wss');
+
+  const conns = await server.call('GET', `/connz?uid=${encodeURIComponent(alice.uid)}`);
+  assert.equal(conns.connections.length, 1, `/connz lists alice's one connection: ${JSON.stringify(conns)}`);
+  assert.equal(conns.connections[0].transport, 'wss', 'transport of the TLS connection');
+  assert.equal(conns.connections[0].version, 2, 'SDK 1.0.4 speaks version 2');
+  const st = await alice.state();
+  assert.equal(st.wsCount, 1, 'one WebSocket: no reconnects over TLS');
 });
 
 // ---- main ------------------------------------------------------------------------------------

@@ -277,7 +277,8 @@ export class SdkUser {
 }
 
 // Starts a child process with a fresh SDK configured for (addr, uid, token). Does not connect.
-export async function startSdkUser({ name, addr, uid, token = '', debug = false }) {
+// `tlsCa`: the PEM certificate a wss:// server must present (verified, hostname included).
+export async function startSdkUser({ name, addr, uid, token = '', debug = false, tlsCa }) {
   const script = fileURLToPath(new URL('./sdk_user_process.mjs', HERE));
   const child = fork(script, [], {
     cwd: fileURLToPath(HERE),
@@ -287,6 +288,6 @@ export async function startSdkUser({ name, addr, uid, token = '', debug = false 
   const user = new SdkUser(name || uid, child);
   user.uid = uid;
   await user.waitFor('ready', () => true, 'start of the SDK process', 15000);
-  await user.command('init', { addr, uid, token, debug }, 15000);
+  await user.command('init', { addr, uid, token, debug, tlsCa }, 15000);
   return user;
 }

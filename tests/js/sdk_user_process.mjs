@@ -92,10 +92,12 @@ function record(dir, bytes, isBinary) {
   }
 }
 
-function makeTracingWebSocket(WS) {
+// `tlsCa`: for wss:// URLs, the only certificate trusted (the SDK itself passes just the URL).
+function makeTracingWebSocket(WS, tlsCa) {
   return class TracingWebSocket extends WS {
-    constructor(url, ...rest) {
-      super(url, ...rest);
+    constructor(url, protocols, options) {
+      const wss = String(url).startsWith('wss:');
+      super(url, protocols, wss && tlsCa ? { ...options, ca: tlsCa } : options);
       wsCount += 1;
       const n = wsCount;
       emit('ws', { n, what: 'created', url: String(url) });
@@ -142,9 +144,9 @@ function messageToPlain(message, local) {
   return plain;
 }
 
-async function init({ addr, uid, token, debug }) {
+async function init({ addr, uid, token, debug, tlsCa }) {
   const WS = (await import('ws')).default;
-  const WKSDK = await loadWKSDK({ WebSocketClass: makeTracingWebSocket(WS) });
+  const WKSDK = await loadWKSDK({ WebSocketClass: makeTracingWebSocket(WS, tlsCa) });
   sdk = WKSDK.shared();
   sdk.config.addr = addr;
   sdk.config.uid = uid;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "support/http_client.h"
+#include "support/test_certificate.h"
 
 extern char** environ;
 
@@ -66,6 +67,12 @@ std::string make_root_dir() {
 
 }  // namespace
 
+uint16_t free_port() {
+  uint16_t port = 0;
+  ::close(bind_free_port(port));
+  return port;
+}
+
 int exit_code_of(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
@@ -86,6 +93,11 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
     config_path_ = root_dir_ + "/wk.yaml";
     std::ofstream(config_path_) << *options_.config_yaml;
   }
+  if (options_.wss) {
+    const CertificateFiles files = write_test_certificate(root_dir_);
+    wss_cert_file_ = files.cert_file;
+    wss_key_file_ = files.key_file;
+  }
   pick_ports();
 }
 
@@ -99,11 +111,12 @@ ServerProcess::~ServerProcess() {
 }
 
 void ServerProcess::pick_ports() {
-  int fds[4];
-  fds[0] = bind_free_port(http_port_);
-  fds[1] = bind_free_port(tcp_port_);
-  fds[2] = bind_free_port(ws_port_);
-  fds[3] = bind_free_port(manager_port_);
+  std::vector<int> fds;
+  fds.push_back(bind_free_port(http_port_));
+  fds.push_back(bind_free_port(tcp_port_));
+  fds.push_back(bind_free_port(ws_port_));
+  fds.push_back(bind_free_port(manager_port_));
+  if (options_.wss) fds.push_back(bind_free_port(wss_port_));
   for (int fd : fds) ::close(fd);
 }
 
@@ -118,6 +131,11 @@ std::vector<std::string> ServerProcess::argv() const {
                                 addr(ws_port_),
                                 "-o",
                                 "manager.addr=" + addr(manager_port_)};
+  if (options_.wss) {
+    args.insert(args.end(),
+                {"-o", "wssAddr=" + addr(wss_port_), "-o", "wssConfig.certFile=" + wss_cert_file_,
+                 "-o", "wssConfig.keyFile=" + wss_key_file_});
+  }
   if (options_.pass_data_dir) {
     args.push_back("--data-dir");
     args.push_back(data_dir_);

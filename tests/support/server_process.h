@@ -2,8 +2,8 @@
 //
 // Each instance owns a fresh temporary directory holding the data directory, an optional wk.yaml
 // and the server's log (stdout and stderr). Every listening address the server has (HTTP, client
-// TCP, WebSocket, manager) gets a free port of its own, so tests can run in parallel. The binary
-// is the one named by the environment variable JINDOU_BINARY.
+// TCP, WebSocket, manager, and WebSocket over TLS when asked for) gets a free port of its own, so
+// tests can run in parallel. The binary is the one named by the environment variable JINDOU_BINARY.
 //
 // Lifecycle: construct with options, start() (waits for `GET /health` to answer 200), then
 // stop() / kill9() and start() again to restart on the same data directory. The destructor kills
@@ -33,6 +33,10 @@ struct ServerOptions {
   // Pass --data-dir data_dir(). When false the server uses its default, which (like any relative
   // path) lands in root_dir(): the server runs with root_dir() as its working directory.
   bool pass_data_dir = true;
+  // Also listen for WebSocket over TLS: a fresh self-signed certificate
+  // (support/test_certificate.h) is written to root_dir() and passed with
+  // -o wssAddr=<free port>, -o wssConfig.certFile and -o wssConfig.keyFile.
+  bool wss = false;
   // How long start() waits for /health.
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);
 };
@@ -67,6 +71,7 @@ class ServerProcess {
   uint16_t tcp_port() const { return tcp_port_; }
   uint16_t ws_port() const { return ws_port_; }
   uint16_t manager_port() const { return manager_port_; }
+  uint16_t wss_port() const { return wss_port_; }  // 0 unless ServerOptions::wss
   const std::string& host() const { return host_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& root_dir() const { return root_dir_; }
@@ -89,8 +94,14 @@ class ServerProcess {
   uint16_t tcp_port_ = 0;
   uint16_t ws_port_ = 0;
   uint16_t manager_port_ = 0;
+  uint16_t wss_port_ = 0;
+  std::string wss_cert_file_;
+  std::string wss_key_file_;
   pid_t pid_ = -1;
 };
+
+// A loopback TCP port that was free a moment ago (for listeners the options name themselves).
+uint16_t free_port();
 
 // Decodes a waitpid() status as ServerProcess::stop() reports it.
 int exit_code_of(int wait_status);

@@ -1,0 +1,186 @@
+// Delivery towards connected clients on the real server (wkproto.md §7.6, protocol.md
+// "Delivery"): RECVs not acknowledged are resent on the same connection (here every second, at
+// most twice: delivery.retryInterval=1s, delivery.retryMaxCount=2), RECVACK ends that, NoPersist
+// messages are never resent; and a client that stops reading is disconnected as a slow consumer
+// without disturbing the others.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "model/channel.h"
+#include "wkproto_test.h"
+
+namespace jindou::client {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+using jindou::testing::Eventually;
+using jindou::testing::SendBody;
+
+// How long to watch for a further copy once none is due: beyond twice the retry interval.
+constexpr auto kQuiet = 3500ms;
+
+// `copy` is `first` written again: the same packet (DUP may be set on a resend, §4.6), so the
+// same fields, msg_key and decrypted bytes.
+::testing::AssertionResult SameRecv(const proto::Recv& first, proto::Recv copy) {
+  copy.flags = static_cast<uint8_t>(copy.flags & ~proto::kFlagDup);
+  if (copy == first) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "the resent RECV differs: message_id " << copy.message_id << " / " << first.message_id
+         << ", message_seq " << copy.message_seq << " / " << first.message_seq << ", msg_key "
+         << copy.msg_key << " / " << first.msg_key << ", payload " << copy.payload.size() << " / "
+         << first.payload.size() << " bytes";
+}
+
+class ResendTest : public WkClientTest {
+ protected:
+  static void SetUpTestSuite() {
+    jindou::testing::ServerOptions options;
+    options.args = {"-o", "delivery.retryInterval=1s", "-o", "delivery.retryMaxCount=2"};
+    StartServer(std::move(options));
+  }
+
+  WkClient NotAcknowledging(const std::string& uid, Transport transport = Transport::kTcp) {
+    ClientOptions o = Options(uid, transport);
+    o.auto_recvack = false;
+    return Connected(o);
+  }
+
+  // Sends kText from `sender` to `to` and returns the SENDACK's message_id (0 on failure).
+  int64_t SendTo(WkClient& sender, const std::string& to, const SendOptions& options = {}) {
+    const uint32_t seq = sender.send(to, kChannelPerson, kText, options);
+    const auto ack = sender.wait_sendack(seq, kWait);
+    EXPECT_TRUE(ack) << sender.close_reason();
+    EXPECT_EQ(ack ? ack->reason_code : ReasonCode::kUnknown, ReasonCode::kSuccess);
+    return ack ? ack->message_id : 0;
+  }
+
+  static WkClient::RecvMatch Message(int64_t message_id) {
+    return [message_id](const proto::Recv& r) { return r.message_id == message_id; };
+  }
+
+  uint64_t RecvRetries() {
+    return http().get("/varz").json().at("recv_retries").to_number<uint64_t>();
+  }
+};
+
+TEST_F(ResendTest, UnacknowledgedRecvIsResentRetryMaxCountTimes) {
+  const std::string b = Id("b");
+  WkClient receiver = NotAcknowledging(b);
+  WkClient sender = Connected(Options(Id("a")));
+  const uint64_t retries_before = RecvRetries();
+  const int64_t id = SendTo(sender, b);
+  const auto first = receiver.wait_recv(Message(id), kWait);
+  ASSERT_TRUE(first) << receiver.close_reason();
+  EXPECT_EQ(first->payload, kText);
+  for (int resend = 1; resend <= 2; ++resend) {
+    SCOPED_TRACE("resend " + std::to_string(resend));
+    const auto copy = receiver.wait_recv(Message(id), kWait);
+    ASSERT_TRUE(copy) << "no resend; " << receiver.close_reason();
+    EXPECT_TRUE(SameRecv(*first, *copy));
+  }
+  EXPECT_FALSE(receiver.wait_recv(Message(id), kQuiet)) << "more than retryMaxCount resends";
+  EXPECT_TRUE(receiver.ping(kWait)) << "the connection stays open: " << receiver.close_reason();
+  EXPECT_GE(RecvRetries(), retries_before + 2);
+  EXPECT_FALSE(sender.wait_recv(Message(id), 0ms)) << "the sending connection gets no copy";
+}
+
+TEST_F(ResendTest, RecvackEndsTheResends) {
+  const std::string b = Id("b");
+  WkClient acknowledging = Connected(Options(b));  // acknowledges every RECV at once
+  WkClient late = NotAcknowledging(b, Transport::kWebSocket);
+  WkClient sender = Connected(Options(Id("a")));
+  const int64_t id = SendTo(sender, b);
+  ASSERT_TRUE(acknowledging.wait_recv(Message(id), kWait)) << acknowledging.close_reason();
+  const auto first = late.wait_recv(Message(id), kWait);
+  ASSERT_TRUE(first) << late.close_reason();
+  const auto copy = late.wait_recv(Message(id), kWait);
+  ASSERT_TRUE(copy) << "no resend; " << late.close_reason();
+  EXPECT_TRUE(SameRecv(*first, *copy));
+  late.recvack(*copy);
+  EXPECT_FALSE(late.wait_recv(Message(id), kQuiet)) << "resent after its RECVACK";
+  EXPECT_FALSE(acknowledging.wait_recv(Message(id), 0ms)) << "resent although acknowledged at once";
+  EXPECT_TRUE(late.ping(kWait));
+}
+
+TEST_F(ResendTest, NoPersistMessagesAreNeverResent) {
+  const std::string b = Id("b");
+  WkClient receiver = NotAcknowledging(b);
+  WkClient sender = Connected(Options(Id("a")));
+  SendOptions so;
+  so.no_persist = true;
+  const int64_t id = SendTo(sender, b, so);
+  const auto first = receiver.wait_recv(Message(id), kWait);
+  ASSERT_TRUE(first) << receiver.close_reason();
+  EXPECT_EQ(first->flags & proto::kFlagNoPersist, proto::kFlagNoPersist);
+  EXPECT_FALSE(receiver.wait_recv(Message(id), kQuiet)) << "a NoPersist message was resent";
+  EXPECT_TRUE(receiver.ping(kWait));
+}
+
+TEST_F(ResendTest, ResendsEndWithTheConnection) {
+  const std::string b = Id("b");
+  ClientOptions o = Options(b);
+  o.auto_recvack = false;
+  o.device_id = Id("device");
+  WkClient receiver = Connected(o);
+  WkClient sender = Connected(Options(Id("a")));
+  const int64_t id = SendTo(sender, b);
+  ASSERT_TRUE(receiver.wait_recv(Message(id), kWait)) << receiver.close_reason();
+  receiver.disconnect();
+  WkClient again = Connected(o);  // a new connection of the same device
+  EXPECT_FALSE(again.wait_recv(Message(id), kQuiet)) << "nothing is replayed on a new connection";
+}
+
+// --- slow consumers ----------------------------------------------------------------------------
+
+class SlowConsumerTest : public EncryptedTest {
+ protected:
+  uint64_t SlowConsumers() {
+    const auto r = http().get("/varz");
+    return r.status == 200 ? r.json().at("slow_consumers").to_number<uint64_t>() : 0;
+  }
+  size_t ConnectionsOf(const std::string& uid) {
+    const auto r = http().get("/connz?uid=" + uid);
+    return r.status == 200 ? r.json().at("connections").as_array().size() : 999;
+  }
+};
+
+TEST_F(SlowConsumerTest, ClientThatStopsReadingIsDisconnected) {
+  const std::string slow_uid = Id("slow");
+  // Connected, then never read from again (WkClient does IO only inside its calls).
+  WkClient slow = Connected(Options(slow_uid));
+  WkClient a = Connected(Options(Id("a")));
+  WkClient b = Connected(Options(Id("b"), Transport::kWebSocket));
+  const uint64_t before = SlowConsumers();
+
+  // 500 KiB messages until the server gives up on the client; at most 100 MiB.
+  const std::string big(500 * 1024, 'x');
+  const std::string from = Id("svc");
+  int sent = 0;
+  while (sent < 200 && SlowConsumers() == before) {
+    ASSERT_FALSE(Send(SendBody(from, slow_uid, jindou::testing::kPerson, big)).is_null());
+    ++sent;
+  }
+  ASSERT_GT(SlowConsumers(), before) << "still connected after " << sent << " messages of 500 KiB";
+  EXPECT_TRUE(Eventually([&] { return ConnectionsOf(slow_uid) == 0; }))
+      << "the slow consumer is still listed by /connz";
+  // The client sees the end of its connection once it reads what its socket holds.
+  EXPECT_TRUE(slow.wait_closed(std::chrono::seconds(120)));
+
+  // Everybody else carries on.
+  const uint32_t seq = a.send(b.options().uid, kChannelPerson, kText);
+  const auto ack = a.wait_sendack(seq, kWait);
+  ASSERT_TRUE(ack) << a.close_reason();
+  EXPECT_EQ(ack->reason_code, ReasonCode::kSuccess);
+  const auto recv = b.wait_recv(kWait);
+  ASSERT_TRUE(recv) << b.close_reason();
+  EXPECT_EQ(recv->payload, kText);
+  WkClient newcomer = Connected(Options(Id("new")));
+  EXPECT_TRUE(newcomer.ping(kWait));
+  WkClient returning = Connected(Options(slow_uid));
+  EXPECT_TRUE(returning.ping(kWait)) << "the slow user may connect again";
+}
+
+}  // namespace
+}  // namespace jindou::client
