@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "wkproto_test.h"
 #include "model/channel.h"
 #include "proto/codec.h"
+#include "wkproto_test.h"
 
 namespace jindou::client {
 namespace {
@@ -267,6 +267,27 @@ TEST_F(RulesTest, NoRecvExceedsOneMiB) {
 }
 
 class PlaintextRulesTest : public PlaintextTest {};
+
+class ProxyProtocolTest : public WkClientTest {
+ protected:
+  static void SetUpTestSuite() {
+    jindou::testing::ServerOptions options;
+    options.args = {"-o", "proxyProtocol=true"};
+    StartServer(std::move(options));
+  }
+};
+
+TEST_F(ProxyProtocolTest, TrustedHeaderNamesTheClientAddress) {
+  const std::string uid = Id("proxied");
+  WkClient client(Options(uid));
+  client.open();
+  client.send_raw("PROXY TCP4 10.1.2.3 10.0.0.2 40000 5100\r\n");
+  ASSERT_EQ(client.connect().reason_code, ReasonCode::kSuccess) << client.close_reason();
+  const auto connz = http().get("/connz?uid=" + uid);
+  ASSERT_EQ(connz.status, 200);
+  EXPECT_NE(connz.body.find("\"remote\":\"10.1.2.3:40000\""), std::string::npos) << connz.body;
+  EXPECT_TRUE(client.ping(kWait));
+}
 
 TEST_F(PlaintextRulesTest, PacketsBehindConnectInTheSameWriteAreProcessed) {
   const std::string uid = Id("a");

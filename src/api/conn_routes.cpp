@@ -6,16 +6,11 @@
 #include "api/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
+#include "model/clock.h"
 #include "model/validation.h"
 
 namespace jindou::api {
 namespace {
-
-int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Resident memory of this process in bytes (0 when /proc is unavailable).
 uint64_t resident_bytes() {
@@ -68,7 +63,7 @@ void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   } else {
     links = ctx.engine.presence().page(offset, limit);
   }
-  const int64_t now = now_seconds();
+  const int64_t now = unix_seconds();
   std::string out;
   JsonWriter w(out);
   w.begin_object();
@@ -98,7 +93,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.begin_object();
   w.field("server_id", static_cast<int>(ctx.engine.node_id()));
   w.field("version", "0.1.0");
-  w.field("uptime_seconds", now_seconds() - ctx.started_at);
+  w.field("uptime_seconds", unix_seconds() - ctx.started_at);
   w.field("connections", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
   w.field("users_online", static_cast<uint64_t>(ctx.engine.presence().user_count()));
   w.field("connections_accepted", load(c.connections_accepted));

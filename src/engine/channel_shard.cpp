@@ -3,16 +3,11 @@
 #include <chrono>
 
 #include "model/client_msg_no.h"
+#include "model/clock.h"
 #include "store/encoding.h"
 
 namespace jindou::engine {
 namespace {
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 SendResult failed(Error e) {
   SendResult r;

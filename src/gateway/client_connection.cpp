@@ -43,13 +43,15 @@ void ClientConnection::on_bytes(const char* data, size_t n) {
       close("protocol error: " + r.error);
       return;
     }
+    if (!proxy_applied_ && decoder_.proxy_header()) {
+      // A trusted load balancer's PROXY header names the real client (before CONNECT).
+      proxy_applied_ = true;
+      const auto& p = *decoder_.proxy_header();
+      if (p.has_address) info_.remote = p.source_ip + ":" + std::to_string(p.source_port);
+    }
     Counters::add(gateway_.engine().counters().in_packets);
     handle(packet_);
     if (state_ == State::kClosed || state_ == State::kClosing) break;
-  }
-  if (decoder_.proxy_header() && decoder_.proxy_header()->has_address) {
-    const auto& p = *decoder_.proxy_header();
-    info_.remote = p.source_ip + ":" + std::to_string(p.source_port);
   }
 }
 

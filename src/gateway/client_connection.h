@@ -115,6 +115,7 @@ class ClientConnection : public engine::ClientLink,
   std::optional<Clock::time_point> close_at_;
   bool registered_ = false;  // in the presence table
   bool quiet_close_ = false;
+  bool proxy_applied_ = false;
 
   std::vector<std::string> outbound_;  // queued, not yet handed to the transport
   std::vector<std::string> writing_;   // handed to the transport

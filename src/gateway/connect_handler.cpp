@@ -5,22 +5,13 @@
 
 #include "gateway/client_connection.h"
 #include "gateway/gateway.h"
+#include "model/clock.h"
 #include "model/validation.h"
 
 namespace jindou::gateway {
 namespace {
 
 constexpr std::string_view kManagerUid = "____manager";
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t now_seconds() {
-  return now_ms() / 1000;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -64,7 +55,7 @@ void ClientConnection::refuse(const proto::Connect& connect, ReasonCode reason,
                info_.transport, info_.remote, connect.uid, static_cast<int>(reason), why);
   proto::Connack ack;
   ack.server_version = info_.version;
-  ack.time_diff = now_ms() - connect.client_timestamp;
+  ack.time_diff = unix_millis() - connect.client_timestamp;
   ack.reason_code = reason;
   ack.node_id = gateway_.options().node_id;
   std::string out;
@@ -96,11 +87,11 @@ void ClientConnection::handle_connect(const proto::Connect& connect) {
   info_.device_flag = connect.device_flag;
   info_.device_id = connect.device_id;
   info_.device_level = device_level;
-  info_.connected_at = now_seconds();
+  info_.connected_at = unix_seconds();
   apply_kick_rules(device_level);
 
   ack.server_version = info_.version;
-  ack.time_diff = now_ms() - connect.client_timestamp;
+  ack.time_diff = unix_millis() - connect.client_timestamp;
   ack.reason_code = ReasonCode::kSuccess;
   ack.node_id = gateway_.options().node_id;
   std::string out;

@@ -130,16 +130,15 @@ void Gateway::start() {
   bind(ListenerKind::kWs, options_.ws, "wsAddr");
   if (options_.wss) {
     impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    impl_->tls->set_options(asio::ssl::context::default_workarounds |
-                            asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
     // Name the setting and the file in the error: it is what the operator has to fix.
     auto load = [](const char* key, const std::string& path, auto&& action) {
       boost::system::error_code ec;
       action(ec);
       if (ec) {
-        throw std::runtime_error(std::string(key) + " " + path + " is not usable: " +
-                                 ec.message());
+        throw std::runtime_error(std::string(key) + " " + path + " is not usable: " + ec.message());
       }
     };
     load("wssConfig.certFile", options_.wss_cert_file, [&](boost::system::error_code& ec) {

@@ -1,4 +1,5 @@
 #include "gateway/tcp_connection.h"
+#include "gateway/socket_address.h"
 
 #include <boost/asio/write.hpp>
 
@@ -9,18 +10,9 @@ namespace jindou::gateway {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-namespace {
-std::string describe(const tcp::socket& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "?";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-}  // namespace
-
 TcpConnection::TcpConnection(Gateway& gateway, asio::io_context& context, size_t executor,
                              uint64_t id, tcp::socket socket, bool accept_proxy)
-    : ClientConnection(gateway, context, executor, id, "tcp", describe(socket), accept_proxy),
+    : ClientConnection(gateway, context, executor, id, "tcp", peer_address(socket), accept_proxy),
       socket_(std::move(socket)) {}
 
 void TcpConnection::start_reading() {

@@ -1,4 +1,5 @@
 #include "gateway/ws_connection.h"
+#include "gateway/socket_address.h"
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,13 +20,6 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::string describe(const tcp::socket& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "?";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 
 template <class Next>
 class WsConnection final : public ClientConnection {
@@ -142,7 +136,7 @@ class WsConnection final : public ClientConnection {
 std::shared_ptr<ClientConnection> make_ws_connection(Gateway& gateway, asio::io_context& context,
                                                      size_t executor, uint64_t id,
                                                      tcp::socket socket, asio::ssl::context* tls) {
-  std::string remote = describe(socket);
+  std::string remote = peer_address(socket);
   if (tls != nullptr) {
     return std::make_shared<WsConnection<asio::ssl::stream<tcp::socket>>>(
         gateway, context, executor, id, "wss", std::move(remote), std::move(socket), *tls);

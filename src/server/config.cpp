@@ -200,6 +200,7 @@ KeyTable make_keys() {
   t.add("managerToken", string_key(&Config::manager_token));
   t.add("tokenAuthOn", bool_key(&Config::token_auth_on));
   t.add("disableEncryption", bool_key(&Config::disable_encryption));
+  t.add("proxyProtocol", bool_key(&Config::proxy_protocol));
   t.add("connIdleTime", duration_key([](Config& c, milliseconds d) { c.conn_idle_time = d; }));
   t.add("message.maxPayloadBytes",
         int_key(1, 64 << 20, [](Config& c, int64_t v) { c.max_payload_bytes = v; }));

@@ -53,6 +53,7 @@ struct Config {
   std::string manager_token;
   bool token_auth_on = false;
   bool disable_encryption = false;
+  bool proxy_protocol = false;  // TCP clients may start with a PROXY v1/v2 header
   std::chrono::milliseconds conn_idle_time{std::chrono::minutes(3)};
   int64_t max_payload_bytes = 1 << 20;
   int64_t max_batch = 1000;

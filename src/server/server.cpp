@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/routes.h"
+#include "model/clock.h"
 
 namespace jindou::server {
 
@@ -49,11 +50,8 @@ void Server::start() {
   api::ApiLimits limits;
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   limits.max_batch = static_cast<size_t>(config_.max_batch);
-  api_context_ = std::make_unique<api::ApiContext>(
-      api::ApiContext{*engine_, limits,
-                      std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count()});
+  api_context_ =
+      std::make_unique<api::ApiContext>(api::ApiContext{*engine_, limits, unix_seconds()});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -80,6 +78,7 @@ void Server::start() {
   gw.wss_key_file = config_.wss_key_file;
   gw.token_auth_on = config_.token_auth_on;
   gw.disable_encryption = config_.disable_encryption;
+  gw.trust_proxy_protocol = config_.proxy_protocol;
   gw.manager_token = config_.manager_token;
   gw.node_id = config_.cluster.node_id;
   gw.idle_timeout = config_.conn_idle_time;

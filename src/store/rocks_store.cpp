@@ -14,6 +14,7 @@
 #include <future>
 
 #include "model/client_msg_no.h"
+#include "model/clock.h"
 #include "store/encoding.h"
 #include "store/expiry_filter.h"
 
@@ -97,15 +98,38 @@ std::string prefix_end(std::string prefix) {
   return prefix;
 }
 
+// An iterator over the keys in [lower, upper) of one column family (an empty bound is open);
+// the bounds live as long as the iterator.
+class BoundedIterator {
+ public:
+  BoundedIterator(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
+                  std::string upper)
+      : lower_(std::move(lower)),
+        upper_(std::move(upper)),
+        lower_slice_(lower_),
+        upper_slice_(upper_) {
+    rocksdb::ReadOptions ro;
+    if (!lower_.empty()) ro.iterate_lower_bound = &lower_slice_;
+    if (!upper_.empty()) ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db.NewIterator(ro, cf));
+  }
+  BoundedIterator(const BoundedIterator&) = delete;  // the read options point into it
+  BoundedIterator& operator=(const BoundedIterator&) = delete;
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+
+ private:
+  std::string lower_;
+  std::string upper_;
+  rocksdb::Slice lower_slice_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 }  // namespace
 
 RocksStore::RocksStore(RocksStoreOptions options) : options_(std::move(options)) {
   if (!options_.clock) {
-    options_.clock = [] {
-      return std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
+    options_.clock = [] { return unix_seconds(); };
   }
 }
 
@@ -290,12 +314,7 @@ Result<uint64_t> RocksStore::max_seq(const ChannelKey& channel) {
   uint64_t recorded = v->has_value() && (*v)->size() == 8 ? get_u64((*v)->data()) : 0;
   const std::string lower_key = message_key(channel, 0);
   const std::string upper_key = channel_end(channel);
-  rocksdb::Slice lower(lower_key);
-  rocksdb::Slice upper(upper_key);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessage)));
+  BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
   it->SeekToLast();
   if (!it->status().ok()) return to_error(it->status());
   if (it->Valid() && it->key().size() >= 8) {
@@ -360,14 +379,10 @@ Result<std::optional<MessageRef>> RocksStore::find_client_msg(const ChannelKey& 
 Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(const ChannelKey& channel,
                                                                    std::string_view client_msg_no) {
   const std::string prefix = client_no_prefix(channel, client_msg_no);
-  const std::string end = prefix_end(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kClientNo)));
+  BoundedIterator it(*db_, cf(Column::kClientNo), prefix, prefix_end(prefix));
   std::vector<Message> out;
   const int64_t t = now();
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto e = decode_index(it->value().ToStringView());
     if (!e || !index_visible(e->expires_at, e->timestamp, t)) continue;
     auto m = message(e->channel, e->seq);
@@ -387,12 +402,7 @@ Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, ui
                                     bool descending, size_t limit) {
   const std::string lower_key = message_key(channel, from);
   const std::string upper_key = to == 0 ? channel_end(channel) : message_key(channel, to);
-  rocksdb::Slice lower(lower_key);
-  rocksdb::Slice upper(upper_key);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessage)));
+  BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
   ScanResult result;
   const int64_t t = now();
   if (descending) {
@@ -453,12 +463,7 @@ Status RocksStore::for_each_in_channel(const ChannelKey& channel, bool descendin
       lower_key = message_key(channel, start_exclusive + 1);
     }
   }
-  rocksdb::Slice lower(lower_key);
-  rocksdb::Slice upper(upper_key);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessage)));
+  BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
   const int64_t t = now();
   if (descending) {
     it->SeekToLast();
@@ -495,13 +500,9 @@ Result<std::optional<ChannelInfo>> RocksStore::channel_info(const ChannelKey& ch
 
 Result<std::vector<std::string>> RocksStore::members(const ChannelKey& channel, MemberRole role) {
   const std::string prefix = member_prefix(channel, role);
-  const std::string end = prefix_end(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMember)));
+  BoundedIterator it(*db_, cf(Column::kMember), prefix, prefix_end(prefix));
   std::vector<std::string> out;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
     out.emplace_back(it->key().ToStringView().substr(prefix.size()));
   }
   if (!it->status().ok()) return to_error(it->status());
@@ -517,12 +518,8 @@ Result<bool> RocksStore::is_member(const ChannelKey& channel, MemberRole role,
 
 Result<bool> RocksStore::has_members(const ChannelKey& channel, MemberRole role) {
   const std::string prefix = member_prefix(channel, role);
-  const std::string end = prefix_end(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMember)));
-  it->Seek(prefix);
+  BoundedIterator it(*db_, cf(Column::kMember), prefix, prefix_end(prefix));
+  it->SeekToFirst();
   if (!it->status().ok()) return to_error(it->status());
   return it->Valid();
 }
@@ -540,13 +537,9 @@ Result<std::optional<UserToken>> RocksStore::user_token(std::string_view uid, ui
 
 Result<std::vector<SyncQueueEntry>> RocksStore::sync_queue(std::string_view uid, size_t limit) {
   const std::string prefix = sync_queue_prefix(uid);
-  const std::string end = prefix_end(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kSyncQueue)));
+  BoundedIterator it(*db_, cf(Column::kSyncQueue), prefix, prefix_end(prefix));
   std::vector<SyncQueueEntry> out;
-  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
     auto key = it->key().ToStringView();
     auto value = it->value().ToStringView();
     if (key.size() != prefix.size() + 8) continue;
