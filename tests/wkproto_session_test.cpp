@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "wkproto_test.h"
 #include "model/channel.h"
 #include "proto/codec.h"
+#include "wkproto_test.h"
 
 namespace jindou::client {
 namespace {
@@ -264,6 +264,26 @@ TEST_F(PlaintextPipelineTest, OverTcp) {
 }
 TEST_F(PlaintextPipelineTest, OverWebSocket) {
   PipelinedSendsAreAckedInOrder(Transport::kWebSocket);
+}
+
+// More SENDs in flight than the server reads ahead (it pauses reading a connection with 4,096
+// unacknowledged SENDs and resumes as SENDACKs leave): every one is still acknowledged, in order.
+TEST_F(EncryptedTest, SendsFarBeyondTheReadAheadLimitAreAllAcknowledged) {
+  constexpr uint32_t kCount = 10000;
+  const std::string peer = Id("offline");
+  WkClient sender = Connected(Options(Id("a")));
+  std::vector<uint32_t> seqs;
+  seqs.reserve(kCount);
+  for (uint32_t i = 1; i <= kCount; ++i) seqs.push_back(sender.send(peer, kChannelPerson, kText));
+  for (uint32_t i = 1; i <= kCount; ++i) {
+    auto ack = sender.wait_sendack(seqs[i - 1], kWait);
+    ASSERT_TRUE(ack) << "SENDACK " << i << ": " << sender.close_reason();
+    ASSERT_EQ(ack->message_seq, i);
+  }
+  // The limit was reached (the connection paused reading at least once) and lifted again.
+  const auto varz = http().get("/varz");
+  ASSERT_EQ(varz.status, 200);
+  EXPECT_EQ(varz.body.find("\"read_pauses\":0,"), std::string::npos) << varz.body;
 }
 
 TEST_F(EncryptedTest, WebSocketMessageMayHoldSeveralPacketsOrPartOfOne) {

@@ -102,6 +102,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("client_sends", load(c.client_sends)).field("recvs_sent", load(c.recvs_sent));
   w.field("recv_retries", load(c.recv_retries));
   w.field("slow_consumers", load(c.slow_consumers));
+  w.field("read_pauses", load(c.read_pauses));
   w.field("protocol_errors", load(c.protocol_errors));
   w.field("deliveries", ctx.engine.fanout().deliveries());
   w.field("messages_stored", store.messages).field("group_commits", store.commits);

@@ -17,6 +17,7 @@ struct Counters {
   std::atomic<uint64_t> recvs_sent{0};
   std::atomic<uint64_t> recv_retries{0};
   std::atomic<uint64_t> slow_consumers{0};
+  std::atomic<uint64_t> read_pauses{0};  // connections that stopped reading until acks drained
   std::atomic<uint64_t> protocol_errors{0};
 
   static void add(std::atomic<uint64_t>& c, uint64_t n = 1) {

@@ -165,6 +165,18 @@ void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& res
     acks_.pop_front();
     ++ack_base_;
   }
+  if (read_paused_ && acks_.size() < gateway_.options().max_inflight_sends / 2 &&
+      state_ != State::kClosed) {
+    read_paused_ = false;
+    resume_reading();
+  }
+}
+
+bool ClientConnection::pause_reading_if_busy() {
+  if (acks_.size() < gateway_.options().max_inflight_sends) return false;
+  read_paused_ = true;  // the client keeps its bytes (TCP flow control) until acks drain
+  Counters::add(gateway_.engine().counters().read_pauses);
+  return true;
 }
 
 // --- delivery --------------------------------------------------------------------------------

@@ -57,8 +57,14 @@ class ClientConnection : public engine::ClientLink,
   // True when every packet must be its own buffer in write_packets (WebSocket messages).
   virtual bool one_packet_per_write_buffer() const { return false; }
 
+  // Re-arms reading after a pause (see pause_reading_if_busy).
+  virtual void resume_reading() = 0;
+
   // For subclasses.
   void on_bytes(const char* data, size_t n);
+  // Flow control: true (and reading paused) while too many SENDs of this connection await
+  // their SENDACK; the transport then does not re-arm its read until resume_reading().
+  bool pause_reading_if_busy();
   void on_written(bool ok);
   void on_peer_closed(const std::string& why);
   void set_remote(std::string remote) { info_.remote = std::move(remote); }
@@ -116,6 +122,7 @@ class ClientConnection : public engine::ClientLink,
   bool registered_ = false;  // in the presence table
   bool quiet_close_ = false;
   bool proxy_applied_ = false;
+  bool read_paused_ = false;
 
   std::vector<std::string> outbound_;  // queued, not yet handed to the transport
   std::vector<std::string> writing_;   // handed to the transport

@@ -27,6 +27,7 @@ struct GatewayOptions {
   std::chrono::milliseconds preauth_timeout{std::chrono::seconds(10)};
   size_t max_outbound_bytes = 8u << 20;  // per connection; beyond it the client is too slow
   size_t max_unacked_recvs = 4096;       // RECVs kept for resending per connection
+  size_t max_inflight_sends = 4096;      // SENDs awaiting their SENDACK before reading pauses
   std::chrono::milliseconds recv_retry_interval{std::chrono::seconds(60)};
   int recv_retry_max = 5;
 };

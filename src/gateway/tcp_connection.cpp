@@ -29,7 +29,7 @@ void TcpConnection::read_some() {
                                                              : "socket: " + ec.message());
         }
         self->on_bytes(self->head_.data(), n);
-        if (self->closed()) return;
+        if (self->closed() || self->pause_reading_if_busy()) return;
         if (n == self->head_.size()) return self->drain();
         self->read_some();
       });
@@ -46,7 +46,7 @@ void TcpConnection::drain() {
       return on_peer_closed(ec == asio::error::eof ? "closed by the peer" : ec.message());
     }
     on_bytes(buffer.data(), n);
-    if (closed()) return;
+    if (closed() || pause_reading_if_busy()) return;
     if (n < buffer.size()) break;
   }
   read_some();

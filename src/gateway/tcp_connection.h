@@ -20,6 +20,7 @@ class TcpConnection final : public ClientConnection {
   void start_reading() override;
   void write_packets(std::vector<std::string>& packets) override;
   void shutdown_transport() override;
+  void resume_reading() override { read_some(); }
 
  private:
   void read_some();

@@ -50,6 +50,7 @@ class WsConnection final : public ClientConnection {
   }
 
   bool one_packet_per_write_buffer() const override { return true; }
+  void resume_reading() override { read_message(); }
 
   void shutdown_transport() override {
     boost::system::error_code ignored;
@@ -111,7 +112,7 @@ class WsConnection final : public ClientConnection {
       }
       self->read_buffer_.consume(self->read_buffer_.size());
       if (self->read_buffer_.capacity() > 64 * 1024) self->read_buffer_.shrink_to_fit();
-      if (!self->closed()) self->read_message();
+      if (!self->closed() && !self->pause_reading_if_busy()) self->read_message();
     });
   }
 
