@@ -2,7 +2,6 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
-#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/slice_transform.h>
@@ -143,8 +142,6 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
-  // Compaction yields to serving.
-  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::LOW);
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 5;
   // One committer thread writes: inserting with per-channel hints beats concurrent inserts.
