@@ -75,16 +75,20 @@ Result<std::shared_ptr<const std::vector<std::string>>> ChannelShard::subscriber
 }
 
 Result<std::shared_ptr<const std::vector<std::string>>> ChannelShard::recipients_of(
-    ChannelState& st, const SendRequest& request, std::string_view from_uid) {
+    ChannelState& st, const SendRequest& request) {
   if (!request.subscribers.empty()) {
     return std::make_shared<const std::vector<std::string>>(request.subscribers);
   }
   if (st.key.is_person()) {
-    auto [a, b] = person_parties(st.key.id);
-    std::vector<std::string> both{std::string(a)};
-    if (b != a) both.emplace_back(b);
-    (void)from_uid;
-    return std::make_shared<const std::vector<std::string>>(std::move(both));
+    // The two parties, kept with the channel state (they never change).
+    if (!st.subscribers) {
+      auto [a, b] = person_parties(st.key.id);
+      std::vector<std::string> both{std::string(a)};
+      if (b != a) both.emplace_back(b);
+      st.subscribers = std::make_shared<const std::vector<std::string>>(std::move(both));
+      cached_members_ += st.subscribers->size();
+    }
+    return st.subscribers;
   }
   return subscribers_of(st);
 }
@@ -142,7 +146,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
 
   std::shared_ptr<const std::vector<std::string>> recipients;
   if (sink_ != nullptr || request.header.sync_once) {
-    auto r = recipients_of(st, request, from_uid);
+    auto r = recipients_of(st, request);
     if (!r.ok()) {
       done(failed(r.error()));
       return;

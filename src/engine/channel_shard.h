@@ -91,8 +91,7 @@ class ChannelShard {
   void evict_if_needed();
   Result<std::shared_ptr<const std::vector<std::string>>> subscribers_of(ChannelState& st);
   Result<std::shared_ptr<const std::vector<std::string>>> recipients_of(ChannelState& st,
-                                                                        const SendRequest& request,
-                                                                        std::string_view from_uid);
+                                                                        const SendRequest& request);
   std::optional<Error> check_send(ChannelState& st, const SendRequest& request,
                                   std::string_view from_uid);
   std::optional<Error> check_client_send(ChannelState& st, const SendRequest& request,
