@@ -116,12 +116,9 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
 }  // namespace
 
 void add_conn_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/conn/kick",
-             [&ctx](HttpRequest& req, const Respond& respond) { kick(ctx, req, respond); });
-  router.add("GET", "/connz",
-             [&ctx](HttpRequest& req, const Respond& respond) { connz(ctx, req, respond); });
-  router.add("GET", "/varz",
-             [&ctx](HttpRequest& req, const Respond& respond) { varz(ctx, req, respond); });
+  router.add("POST", "/conn/kick", bind_route(ctx, kick));
+  router.add("GET", "/connz", bind_route(ctx, connz));
+  router.add("GET", "/varz", bind_route(ctx, varz));
 }
 
 }  // namespace jindou::api

@@ -99,7 +99,8 @@ JsonWriter& JsonWriter::value(std::string_view s) {
   return *this;
 }
 
-JsonWriter& JsonWriter::value(int64_t v) {
+template <class Integer>
+JsonWriter& JsonWriter::integer(Integer v) {
   separate();
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -108,13 +109,12 @@ JsonWriter& JsonWriter::value(int64_t v) {
   return *this;
 }
 
+JsonWriter& JsonWriter::value(int64_t v) {
+  return integer(v);
+}
+
 JsonWriter& JsonWriter::value(uint64_t v) {
-  separate();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
-  need_comma_ = true;
-  return *this;
+  return integer(v);
 }
 
 JsonWriter& JsonWriter::value(bool v) {

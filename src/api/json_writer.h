@@ -40,6 +40,8 @@ class JsonWriter {
 
  private:
   void separate();
+  template <class Integer>
+  JsonWriter& integer(Integer v);
 
   std::string& out_;
   bool need_comma_ = false;

@@ -24,14 +24,12 @@ void query_messages(ApiContext& ctx, HttpRequest& request, const Respond& respon
   auto body = body_object(request);
   if (!body.ok()) return respond(HttpResponse::error(body.error()));
   FieldReader f(*body);
-  const std::string login_uid = f.string("login_uid");
-  const std::string channel_id = f.string("channel_id");
-  const int64_t channel_type = f.integer("channel_type", 0, 0, 255);
+  const ReadChannelFields where(f);
   const auto seqs = f.unsigned_integers("message_seqs");
   const auto ids = f.message_ids("message_ids");
   const auto cmns = f.strings("client_msg_nos");
   if (respond_if_error(f.error(), respond)) return;
-  auto channel = read_channel(channel_id, channel_type, login_uid);
+  auto channel = where.key();
   if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
   if (seqs.empty() && ids.empty() && cmns.empty()) {
     return respond(HttpResponse::error(Error::bad_request(
@@ -43,20 +41,18 @@ void query_messages(ApiContext& ctx, HttpRequest& request, const Respond& respon
   }
   auto messages = ctx.engine.reader().query(*channel, seqs, ids, cmns);
   if (!messages.ok()) return respond(HttpResponse::error(messages.error()));
-  respond(messages_array(*messages, login_uid));
+  respond(messages_array(*messages, where.login_uid));
 }
 
 void find_message(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   auto body = body_object(request);
   if (!body.ok()) return respond(HttpResponse::error(body.error()));
   FieldReader f(*body);
-  const std::string login_uid = f.string("login_uid");
-  const std::string channel_id = f.string("channel_id");
-  const int64_t channel_type = f.integer("channel_type", 0, 0, 255);
+  const ReadChannelFields where(f);
   const int64_t message_id = f.message_id("message_id");
   const std::string client_msg_no = f.string("client_msg_no");
   if (respond_if_error(f.error(), respond)) return;
-  auto channel = read_channel(channel_id, channel_type, login_uid);
+  auto channel = where.key();
   if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
   if (message_id == 0 && client_msg_no.empty()) {
     return respond(
@@ -68,7 +64,7 @@ void find_message(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   if (!m->has_value()) return respond(HttpResponse::error(Error::not_found("message not found")));
   std::string out;
   JsonWriter w(out);
-  write_message(w, **m, login_uid);
+  write_message(w, **m, where.login_uid);
   respond(HttpResponse::json(std::move(out)));
 }
 
@@ -76,17 +72,15 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   auto body = body_object(request);
   if (!body.ok()) return respond(HttpResponse::error(body.error()));
   FieldReader f(*body);
-  const std::string login_uid = f.string("login_uid");
-  const std::string channel_id = f.string("channel_id");
-  const int64_t channel_type = f.integer("channel_type", 0, 0, 255);
+  const ReadChannelFields where(f);
   const int64_t start = f.integer("start_message_seq", 0, 0);
   const int64_t end = f.integer("end_message_seq", 0, 0);
   int64_t limit = f.integer("limit", 50, 0);
   const int64_t pull_mode = f.integer("pull_mode", 0, 0, 1);
   (void)f.flag("stream_v2");
   if (respond_if_error(f.error(), respond)) return;
-  if (auto e = check_id(login_uid, "login_uid")) return respond(HttpResponse::error(*e));
-  auto channel = read_channel(channel_id, channel_type, login_uid);
+  if (auto e = check_id(where.login_uid, "login_uid")) return respond(HttpResponse::error(*e));
+  auto channel = where.key();
   if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
   if (limit == 0) limit = 50;
   if (limit > 10000) limit = 10000;
@@ -105,7 +99,7 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   w.field("end_message_seq", end);
   w.field("more", page->more ? 1 : 0);
   w.key("messages").begin_array();
-  for (const auto& m : page->messages) write_message(w, m, login_uid);
+  for (const auto& m : page->messages) write_message(w, m, where.login_uid);
   w.end_array().end_object();
   respond(HttpResponse::json(std::move(out)));
 }
@@ -240,16 +234,13 @@ void legacy_syncack(ApiContext& ctx, HttpRequest& request, const Respond& respon
 }  // namespace
 
 void add_read_routes(Router& router, ApiContext& ctx) {
-  auto bind = [&ctx](void (*fn)(ApiContext&, HttpRequest&, const Respond&)) {
-    return [&ctx, fn](HttpRequest& req, const Respond& respond) { fn(ctx, req, respond); };
-  };
-  router.add("POST", "/messages", bind(query_messages));
-  router.add("POST", "/message", bind(find_message));
-  router.add("POST", "/channel/messagesync", bind(sync_channel));
-  router.add("GET", "/channel/max_message_seq", bind(max_message_seq));
-  router.add("GET", "/cluster/messages", bind(search_messages));
-  router.add("POST", "/message/sync", bind(legacy_sync));
-  router.add("POST", "/message/syncack", bind(legacy_syncack));
+  router.add("POST", "/messages", bind_route(ctx, query_messages));
+  router.add("POST", "/message", bind_route(ctx, find_message));
+  router.add("POST", "/channel/messagesync", bind_route(ctx, sync_channel));
+  router.add("GET", "/channel/max_message_seq", bind_route(ctx, max_message_seq));
+  router.add("GET", "/cluster/messages", bind_route(ctx, search_messages));
+  router.add("POST", "/message/sync", bind_route(ctx, legacy_sync));
+  router.add("POST", "/message/syncack", bind_route(ctx, legacy_syncack));
 }
 
 }  // namespace jindou::api

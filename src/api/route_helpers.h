@@ -23,6 +23,25 @@ Result<ChannelKey> read_channel(std::string_view channel_id, int64_t channel_typ
 // A channel named by `channel_id` + `channel_type` in a management request (never derived).
 Result<ChannelKey> managed_channel(FieldReader& f);
 
+// The channel fields of a read request: login_uid, channel_id, channel_type.
+struct ReadChannelFields {
+  explicit ReadChannelFields(FieldReader& f)
+      : login_uid(f.string("login_uid")),
+        channel_id(f.string("channel_id")),
+        channel_type(f.integer("channel_type", 0, 0, 255)) {}
+  Result<ChannelKey> key() const { return read_channel(channel_id, channel_type, login_uid); }
+
+  std::string login_uid;
+  std::string channel_id;
+  int64_t channel_type;
+};
+
+// A route handler that calls `fn(ctx, request, respond)`.
+template <class Context, class Fn>
+Handler bind_route(Context& ctx, Fn fn) {
+  return [&ctx, fn](HttpRequest& request, const Respond& respond) { fn(ctx, request, respond); };
+}
+
 // Responds with `error` and returns true when it is set.
 inline bool respond_if_error(const std::optional<Error>& error, const Respond& respond) {
   if (!error) return false;

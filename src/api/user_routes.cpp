@@ -92,13 +92,9 @@ void online_status(ApiContext& ctx, HttpRequest& request, const Respond& respond
 }  // namespace
 
 void add_user_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/user/token",
-             [&ctx](HttpRequest& req, const Respond& respond) { set_token(ctx, req, respond); });
-  router.add("POST", "/user/device_quit",
-             [&ctx](HttpRequest& req, const Respond& respond) { device_quit(ctx, req, respond); });
-  router.add("POST", "/user/onlinestatus", [&ctx](HttpRequest& req, const Respond& respond) {
-    online_status(ctx, req, respond);
-  });
+  router.add("POST", "/user/token", bind_route(ctx, set_token));
+  router.add("POST", "/user/device_quit", bind_route(ctx, device_quit));
+  router.add("POST", "/user/onlinestatus", bind_route(ctx, online_status));
 }
 
 }  // namespace jindou::api
