@@ -59,7 +59,17 @@ void create_or_update(ApiContext& ctx, HttpRequest& request, const Respond& resp
     }
   }
   if (respond_if_error(f.error(), respond)) return;
-  ctx.engine.change_channel(*key, info, std::move(members), respond_status(respond));
+  const bool banned_user = key->is_person() && info.ban;
+  ctx.engine.change_channel(*key, info, std::move(members),
+                            [&ctx, uid = key->id, banned_user, respond](Status s) {
+                              if (s.ok() && banned_user) {
+                                // A banned user's open sessions end too (new CONNECTs are refused
+                                // with reason 19).
+                                ctx.engine.kick(uid, {}, ReasonCode::kConnectKick, "banned", false,
+                                                std::chrono::seconds(2));
+                              }
+                              respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+                            });
 }
 
 void delete_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond) {

@@ -1,5 +1,7 @@
 #include "api/message_json.h"
 
+#include <algorithm>
+
 #include "api/json_input.h"
 #include "model/base64.h"
 #include "model/validation.h"
@@ -101,6 +103,9 @@ Result<engine::SendRequest> parse_send_request(const boost::json::object& body,
   for (const auto& uid : r.subscribers) {
     if (auto e = check_id(uid, f.name("subscribers"))) return *e;
   }
+  // Each uid once: a uid listed twice must not receive the message twice.
+  std::sort(r.subscribers.begin(), r.subscribers.end());
+  r.subscribers.erase(std::unique(r.subscribers.begin(), r.subscribers.end()), r.subscribers.end());
   if (r.channel_id.empty() && r.subscribers.empty()) {
     return Error::bad_request(f.name("channel_id") + " is required (or give subscribers)");
   }

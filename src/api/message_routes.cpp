@@ -95,6 +95,10 @@ void send_to_subscribers(ApiContext& ctx, const boost::json::object& body, Respo
   if (base->subscribers.empty()) {
     return respond(send_error(Error::bad_request("subscribers is required")));
   }
+  if (base->subscribers.size() > ctx.limits.max_batch) {
+    return respond(send_error(Error::too_large("subscribers: a batch holds at most " +
+                                               std::to_string(ctx.limits.max_batch) + " items")));
+  }
   std::vector<std::string> uids = std::move(base->subscribers);
   base->subscribers.clear();
   std::vector<engine::SendRequest> requests;

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "api/json_writer.h"
@@ -63,7 +65,13 @@ void Router::dispatch(HttpRequest& request, const Respond& respond) const {
         Error::unauthorized("a valid token is required (Authorization: Bearer <token>)")));
     return;
   }
-  route->handler(request, respond);
+  try {
+    route->handler(request, respond);
+  } catch (const std::exception& e) {
+    // Nothing a client sends should get here; answer and keep serving.
+    spdlog::error("{} {}: {}", request.method, request.path, e.what());
+    respond(HttpResponse::error(Error::internal("internal error")));
+  }
 }
 
 std::vector<RouteInfo> Router::routes() const {

@@ -33,6 +33,13 @@ std::optional<Error> ChannelShard::check_send(ChannelState& st, const SendReques
     }
     return std::nullopt;
   }
+  if (from_uid != kSystemUid) {
+    auto sender = settings_.get(ChannelKey{std::string(from_uid), kChannelPerson});
+    if (!sender.ok()) return sender.error();
+    if ((*sender)->banned()) {
+      return Error::forbidden(ReasonCode::kBan, "user " + std::string(from_uid) + " is banned");
+    }
+  }
   auto settings = settings_.get(st.key);
   if (!settings.ok()) return settings.error();
   if ((*settings)->disbanded()) {
@@ -46,6 +53,7 @@ std::optional<Error> ChannelShard::check_client_send(ChannelState& st, const Sen
                                                      std::string_view from_uid) {
   auto sender = settings_.get(ChannelKey{std::string(from_uid), kChannelPerson});
   if (!sender.ok()) return sender.error();
+  if ((*sender)->banned()) return Error::forbidden(ReasonCode::kBan, "the sender is banned");
   if ((*sender)->send_banned()) {
     return Error::forbidden(ReasonCode::kSendBan, "the sender may not send messages");
   }

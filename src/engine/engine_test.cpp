@@ -179,7 +179,11 @@ TEST_F(EngineTest, ClientSendPermissions) {
   EXPECT_EQ(reason(client(1, "carol", "bob", kChannelPerson)), ReasonCode::kSuccess);
   ASSERT_TRUE(change({"carol", kChannelPerson}, ChannelInfo{.send_ban = true}, std::nullopt).ok());
   EXPECT_EQ(reason(client(1, "carol", "bob", kChannelPerson)), ReasonCode::kSendBan);
-  EXPECT_EQ(reason(client(1, "bob", "x", 99)), ReasonCode::kNotSupportChannelType);
+  // A banned user can send nowhere, over a session opened before the ban or over HTTP.
+  ASSERT_TRUE(change({"bob", kChannelPerson}, ChannelInfo{.ban = true}, std::nullopt).ok());
+  EXPECT_EQ(reason(client(2, "bob", "g1", kChannelGroup)), ReasonCode::kBan);
+  EXPECT_EQ(reason(http("bob", "g1", kChannelGroup)), ReasonCode::kBan);
+  EXPECT_EQ(reason(client(1, "dave", "x", 99)), ReasonCode::kNotSupportChannelType);
 }
 
 TEST_F(EngineTest, SubscriberSetAndRemoveAllKeepTheListExact) {

@@ -107,6 +107,9 @@ void ClientConnection::handle_send(proto::Send& send) {
   } else {
     payload = std::move(send.payload);
   }
+  if (payload.size() > gateway_.options().max_payload_bytes) {
+    return answer_send(flags, send.client_seq, ReasonCode::kNotAllowSend);
+  }
   if (send.channel_type == 0 || send.channel_type > kChannelAgentGroup) {
     return answer_send(flags, send.client_seq, ReasonCode::kNotSupportChannelType);
   }
@@ -219,6 +222,13 @@ bool ClientConnection::append_recv(const Message& m) {
   recv.message_seq = static_cast<uint32_t>(m.message_seq);
   recv.timestamp = static_cast<int32_t>(m.timestamp);
   recv.topic = m.topic;
+  // The server never writes a packet whose remaining length exceeds 1 MiB (clients close the
+  // connection on one). A payload near the limit grows by encryption; such a message is not
+  // pushed to this connection, which can still fetch it with /channel/messagesync. A first
+  // check on the payload's size on the wire avoids encrypting in vain; the exact one follows.
+  const size_t payload_on_wire =
+      crypto_ ? ((m.payload.size() / 16 + 1) * 16 + 2) / 3 * 4 : m.payload.size();
+  if (payload_on_wire > proto::kMaxRemainingLength) return too_large_for_recv(m);
   if (crypto_) {
     if (!crypto_->seal_recv(recv, m.payload, scratch_payload_, scratch_msg_key_)) {
       spdlog::error("conn {}: cannot encrypt a RECV; closing", info_.id);
@@ -230,19 +240,19 @@ bool ClientConnection::append_recv(const Message& m) {
   } else {
     recv.payload = m.payload;
   }
-  // The server never writes a packet whose remaining length exceeds 1 MiB (clients close the
-  // connection on one). A payload near the limit grows by encryption; such a message is not
-  // pushed to this connection, which can still fetch it with /channel/messagesync.
   const size_t size = proto::encoded_size(recv, info_.version);
-  if (size > 1 + 3 + proto::kMaxRemainingLength) {
-    spdlog::info("conn {}: message {} is too large for a RECV ({} bytes); not pushed", info_.id,
-                 m.message_id, size);
-    return false;
-  }
+  if (size > 1 + 3 + proto::kMaxRemainingLength) return too_large_for_recv(m);
   std::string& out = output_buffer(size);
   const size_t before = out.size();
   proto::encode(recv, info_.version, out);
+  if (scratch_payload_.capacity() > 64 * 1024) std::string().swap(scratch_payload_);
   return queued(out.size() - before);
+}
+
+bool ClientConnection::too_large_for_recv(const Message& m) {
+  spdlog::info("conn {}: message {} ({} payload bytes) is too large for a RECV; not pushed",
+               info_.id, m.message_id, m.payload.size());
+  return false;
 }
 
 // --- output ----------------------------------------------------------------------------------
@@ -328,6 +338,7 @@ void ClientConnection::kick(ReasonCode reason, const std::string& text, bool qui
     std::string out;
     proto::encode(proto::Disconnect{reason, text}, info_.version, out);
     queue_packet(std::move(out));
+    if (state_ == State::kClosed) return;  // that overflowed the output: already closed
   }
   state_ = State::kClosing;
   const auto at = Clock::now() + close_after;

@@ -102,6 +102,7 @@ class ClientConnection : public engine::ClientLink,
   // Encodes (and encrypts) a RECV of `m` for this connection into the output; false when the
   // connection closed or the message cannot be pushed.
   bool append_recv(const Message& m);
+  bool too_large_for_recv(const Message& m);
   // The buffer the next packet of about `expected` bytes goes into.
   std::string& output_buffer(size_t expected);
   // Accounts `bytes` just appended to the output; false when that closed the connection.

@@ -13,6 +13,15 @@ namespace {
 
 constexpr std::string_view kManagerUid = "____manager";
 
+// server_now_ms - client_timestamp without overflow, whatever the client claims.
+int64_t time_diff(int64_t client_timestamp) {
+  int64_t d = 0;
+  if (__builtin_sub_overflow(unix_millis(), client_timestamp, &d)) {
+    return client_timestamp < 0 ? INT64_MAX : INT64_MIN;
+  }
+  return d;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -55,7 +64,7 @@ void ClientConnection::refuse(const proto::Connect& connect, ReasonCode reason,
                info_.transport, info_.remote, connect.uid, static_cast<int>(reason), why);
   proto::Connack ack;
   ack.server_version = info_.version;
-  ack.time_diff = unix_millis() - connect.client_timestamp;
+  ack.time_diff = time_diff(connect.client_timestamp);
   ack.reason_code = reason;
   ack.node_id = gateway_.options().node_id;
   std::string out;
@@ -88,10 +97,9 @@ void ClientConnection::handle_connect(const proto::Connect& connect) {
   info_.device_id = connect.device_id;
   info_.device_level = device_level;
   info_.connected_at = unix_seconds();
-  apply_kick_rules(device_level);
 
   ack.server_version = info_.version;
-  ack.time_diff = unix_millis() - connect.client_timestamp;
+  ack.time_diff = time_diff(connect.client_timestamp);
   ack.reason_code = ReasonCode::kSuccess;
   ack.node_id = gateway_.options().node_id;
   std::string out;
@@ -99,8 +107,11 @@ void ClientConnection::handle_connect(const proto::Connect& connect) {
   queue_packet(std::move(out));
   state_ = State::kAuthenticated;
   last_inbound_ = Clock::now();
+  // Online first, then the kick rules: two logins racing on different io threads then each see
+  // the other, and only the older connection is kicked (connection ids grow with accept order).
   gateway_.engine().presence().add(info_, shared_from_this());
   registered_ = true;
+  apply_kick_rules(device_level);
   spdlog::debug("conn {} ({} {}): uid '{}' device {} connected with protocol {}", info_.id,
                 info_.transport, info_.remote, info_.uid, info_.device_flag, info_.version);
 }
@@ -108,7 +119,7 @@ void ClientConnection::handle_connect(const proto::Connect& connect) {
 void ClientConnection::apply_kick_rules(uint8_t device_level) {
   auto& engine = gateway_.engine();
   for (const auto& l : engine.presence().links_of(info_.uid)) {
-    if (l.info.device_flag != info_.device_flag || l.info.id == info_.id) continue;
+    if (l.info.device_flag != info_.device_flag || l.info.id >= info_.id) continue;
     const bool same_device = l.info.device_id == info_.device_id;
     if (!same_device && device_level == 0) continue;  // slaves on other devices coexist
     // A master login replaces the user's other connections of this device type; a reconnect

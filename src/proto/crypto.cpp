@@ -250,12 +250,33 @@ std::optional<std::string> SessionCrypto::decrypt(std::string_view text) {
   return plain;
 }
 
+namespace {
+
+// Scratch buffers are reused per message, but one very large message must not keep its
+// capacity for the rest of the connection's life.
+void keep_small(std::string& buffer) {
+  constexpr size_t kKeep = 64 * 1024;
+  if (buffer.capacity() > kKeep) std::string().swap(buffer);
+}
+
+}  // namespace
+
+void SessionCrypto::release_large_buffers() {
+  keep_small(sign_);
+  keep_small(scratch_);
+  keep_small(text_);
+}
+
 // msg_key = lowercase_hex(MD5(enc(sign))): the hash covers the base64 text, not raw ciphertext.
 bool SessionCrypto::msg_key_of_sign(std::string& msg_key) {
   text_.clear();
-  if (!encrypt_to(sign_, text_)) return false;
-  msg_key.resize(32);
-  return md5_hex(text_, msg_key.data());
+  bool ok = encrypt_to(sign_, text_);
+  if (ok) {
+    msg_key.resize(32);
+    ok = md5_hex(text_, msg_key.data());
+  }
+  release_large_buffers();
+  return ok;
 }
 
 std::string SessionCrypto::send_msg_key(uint32_t client_seq, std::string_view client_msg_no,

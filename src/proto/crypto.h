@@ -92,6 +92,7 @@ class SessionCrypto {
                                            std::string salt);
   bool init_ciphers();
   bool msg_key_of_sign(std::string& msg_key);  // hashes enc(sign_) into `msg_key`
+  void release_large_buffers();
   void recv_sign(const RecvView& recv, std::string_view payload_text);
 
   std::string server_key_;

@@ -79,6 +79,7 @@ void Server::start() {
   gw.token_auth_on = config_.token_auth_on;
   gw.disable_encryption = config_.disable_encryption;
   gw.trust_proxy_protocol = config_.proxy_protocol;
+  gw.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   gw.manager_token = config_.manager_token;
   gw.node_id = config_.cluster.node_id;
   gw.idle_timeout = config_.conn_idle_time;
@@ -130,11 +131,13 @@ void Server::shutdown() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  // Pending commits complete (their callbacks still run on the io threads); then every connection
-  // closes so the io threads run out of work and stop.
-  if (store_) store_->close();
+  // Close what is still open, make every commit already handed over durable (their callbacks
+  // still run on the io threads, which may also still read), let the io threads finish their
+  // queued work and stop, and only then close the database.
   if (http_) http_->abort_all();
+  if (store_) store_->stop_writes();
   io_->stop();
+  if (store_) store_->close();
   gateway_.reset();
   http_.reset();
   router_.reset();

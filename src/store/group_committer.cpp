@@ -34,10 +34,11 @@ void GroupCommitter::submit(WriteSet writes, std::function<void(const Status&)> 
 void GroupCommitter::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_one();
+  // One joiner: stop() may be called again (close, destructor) or from two threads.
+  std::lock_guard join_lock(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 

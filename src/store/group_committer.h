@@ -54,6 +54,7 @@ class GroupCommitter {
   Status failure_;
   uint64_t groups_ = 0;
   uint64_t largest_ = 0;
+  std::mutex join_mu_;
   std::thread thread_;
 };
 

@@ -214,8 +214,12 @@ RocksStore::~RocksStore() {
   close();
 }
 
-void RocksStore::close() {
+void RocksStore::stop_writes() {
   if (committer_) committer_->stop();
+}
+
+void RocksStore::close() {
+  stop_writes();
   committer_.reset();
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);

@@ -36,6 +36,10 @@ class RocksStore final : public Store {
  public:
   static Result<std::unique_ptr<RocksStore>> open(RocksStoreOptions options);
   ~RocksStore() override;
+  // Writes what is pending (each callback runs), then refuses further commits; reads keep
+  // working. The first step of a shutdown, while other threads may still use the store.
+  void stop_writes();
+  // stop_writes(), then closes the database. Nothing may use the store afterwards.
   void close();
 
   void commit(WriteSet writes, CommitCallback done) override;
