@@ -8,6 +8,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -203,6 +204,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   auto s = rocksdb::DB::Open(db_options, opt.path, descriptors, &store->handles_, &db);
   if (!s.ok()) return Error::unavailable("cannot open the data directory: " + s.ToString());
   store->db_.reset(db);
+  if (auto prepared = store->prepare_max_seq_records(); !prepared.ok()) return prepared.error();
   RocksStore* raw = store.get();
   store->committer_ = std::make_unique<GroupCommitter>(
       [raw](const std::vector<GroupCommitter::Pending>& group) { return raw->write_group(group); },
@@ -212,6 +214,53 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
 
 RocksStore::~RocksStore() {
   close();
+}
+
+// Without retention, a channel's max seq is its last message key and max-seq records are only
+// written for messages that can expire. With retention any message may vanish, so every
+// channel needs a record: when retention is (newly) on, channels written before get theirs
+// here, once, and a marker says the records are complete until retention is turned off.
+Status RocksStore::prepare_max_seq_records() {
+  static const std::string kMarker = "max_seq_records_complete";
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (options_.retention_seconds <= 0) {
+    auto s = db_->Delete(wo, cf(Column::kDefault), kMarker);
+    return s.ok() ? Status{} : Status(to_error(s));
+  }
+  auto marker = get(Column::kDefault, kMarker);
+  if (!marker.ok()) return marker.error();
+  if (marker->has_value()) return {};
+  spdlog::info("message.retention is on: recording each channel's max seq (once)");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kMessage)));
+  rocksdb::WriteBatch batch;
+  uint64_t channels = 0;
+  for (it->SeekToFirst(); it->Valid();) {
+    std::string_view key = it->key().ToStringView();
+    auto channel = take_channel(key);
+    if (!channel) return Error::internal("stored message key is unreadable");
+    const std::string end = channel_end(*channel);
+    it->SeekForPrev(end);  // the channel's last message
+    if (!it->Valid()) break;
+    const uint64_t last = get_u64(it->key().data() + it->key().size() - 8);
+    auto recorded = max_seq(*channel);
+    if (!recorded.ok()) return recorded.error();
+    if (*recorded <= last) {
+      std::string value;
+      put_u64(value, last);
+      batch.Put(cf(Column::kChannel), channel_record_key(*channel, ChannelRecord::kMaxSeq),
+                value);
+    }
+    if (++channels % 100000 == 0) spdlog::info("recorded the max seq of {} channels", channels);
+    it->Seek(end);  // the next channel
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  batch.Put(cf(Column::kDefault), kMarker, "1");
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return to_error(s);
+  spdlog::info("recorded the max seq of {} channels", channels);
+  return {};
 }
 
 void RocksStore::stop_writes() {

@@ -83,6 +83,7 @@ class RocksStore final : public Store {
  private:
   explicit RocksStore(RocksStoreOptions options);
   Status write_group(const std::vector<GroupCommitter::Pending>& group);
+  Status prepare_max_seq_records();
   rocksdb::ColumnFamilyHandle* cf(Column c) const;
   bool visible(const Message& m, int64_t now) const;
   bool index_visible(int64_t expires_at, int64_t timestamp, int64_t now) const;

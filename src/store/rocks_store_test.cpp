@@ -200,6 +200,21 @@ TEST_F(RocksStoreTest, MaxSeqComesFromTheLastMessageWhenNoRecordIsKept) {
   EXPECT_EQ(*store_->max_seq(g1_), 4u);
 }
 
+TEST_F(RocksStoreTest, TurningRetentionOnRecordsEveryChannelsMaxSeq) {
+  // Written without retention: no max-seq records, the last key is the max seq.
+  WriteSet ws;
+  for (uint64_t seq = 1; seq <= 3; ++seq) ws.put_message(msg(g1_, seq), true, false);
+  ws.put_message(msg(g2_, 1), true, false);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  // Retention on: once every message is gone, seqs must still continue after 3 and 1.
+  reopen(3600);
+  clock_ += 7200;
+  ASSERT_TRUE(store_->compact().ok());
+  EXPECT_TRUE(store_->scan(g1_, 0, 0, false, 10)->messages.empty());
+  EXPECT_EQ(*store_->max_seq(g1_), 3u);
+  EXPECT_EQ(*store_->max_seq(g2_), 1u);
+}
+
 TEST_F(RocksStoreTest, GeneratedClientMsgNosNeedNoIndex) {
   Message m = msg(g1_, 1);
   m.client_msg_no = generated_client_msg_no(m.message_id, 42);
