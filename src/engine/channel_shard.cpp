@@ -181,8 +181,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   open_->writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
   if (message->header.sync_once && recipients) {
     for (const auto& uid : *recipients) {
-      open_->writes.push_sync_queue(uid, static_cast<uint64_t>(message->message_id), key,
-                                    message->message_seq);
+      open_->writes.push_sync_queue(uid, key, message->message_seq);
     }
   }
   auto pending = std::make_unique<PendingSend>();

@@ -79,6 +79,9 @@ Error to_error(const rocksdb::Status& s) {
   return Error::internal("storage error: " + s.ToString());
 }
 
+// Default column family: the last sync-queue position given out.
+const std::string kQueuePositionKey = "sync_queue_position";
+
 // Exclusive upper bound covering every message key of `channel`.
 std::string channel_end(const ChannelKey& channel) {
   std::string end = message_key(channel, UINT64_MAX);
@@ -205,6 +208,11 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   if (!s.ok()) return Error::unavailable("cannot open the data directory: " + s.ToString());
   store->db_.reset(db);
   if (auto prepared = store->prepare_max_seq_records(); !prepared.ok()) return prepared.error();
+  auto position = store->get(Column::kDefault, kQueuePositionKey);
+  if (!position.ok()) return position.error();
+  if (position->has_value() && (*position)->size() == 8) {
+    store->queue_position_ = get_u64((*position)->data());
+  }
   RocksStore* raw = store.get();
   store->committer_ = std::make_unique<GroupCommitter>(
       [raw](const std::vector<GroupCommitter::Pending>& group) { return raw->write_group(group); },
@@ -249,8 +257,7 @@ Status RocksStore::prepare_max_seq_records() {
     if (*recorded <= last) {
       std::string value;
       put_u64(value, last);
-      batch.Put(cf(Column::kChannel), channel_record_key(*channel, ChannelRecord::kMaxSeq),
-                value);
+      batch.Put(cf(Column::kChannel), channel_record_key(*channel, ChannelRecord::kMaxSeq), value);
     }
     if (++channels % 100000 == 0) spdlog::info("recorded the max seq of {} channels", channels);
     it->Seek(end);  // the next channel
@@ -302,8 +309,14 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
     return a->column != b->column ? a->column < b->column : a->key < b->key;
   });
   rocksdb::WriteBatch batch;
+  const uint64_t first_position = queue_position_;
   auto add = [&](const WriteSet::Op& op) {
     switch (op.kind) {
+      case WriteSet::OpKind::kQueueAppend: {
+        std::string key = op.key;
+        put_u64(key, ++queue_position_);
+        return batch.Put(cf(op.column), key, op.value);
+      }
       case WriteSet::OpKind::kPut:
         return batch.Put(cf(op.column), op.key, op.value);
       case WriteSet::OpKind::kDelete:
@@ -319,10 +332,20 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
   for (const auto* op : ordered) {
     if (auto s = add(*op); !s.ok()) return to_error(s);
   }
+  if (queue_position_ != first_position) {
+    std::string value;
+    put_u64(value, queue_position_);
+    if (auto s = batch.Put(cf(Column::kDefault), kQueuePositionKey, value); !s.ok()) {
+      return to_error(s);
+    }
+  }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   auto s = db_->Write(wo, &batch);
-  if (!s.ok()) return to_error(s);
+  if (!s.ok()) {
+    queue_position_ = first_position;
+    return to_error(s);
+  }
   messages_written_.fetch_add(messages, std::memory_order_relaxed);
   write_sets_.fetch_add(group.size(), std::memory_order_relaxed);
   return {};

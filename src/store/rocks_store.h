@@ -98,6 +98,7 @@ class RocksStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<std::shared_ptr<rocksdb::CompactionFilter>> filters_;
   std::unique_ptr<GroupCommitter> committer_;
+  uint64_t queue_position_ = 0;  // last sync-queue position given out (commit thread)
   std::atomic<uint64_t> messages_written_{0};
   std::atomic<uint64_t> write_sets_{0};
 };

@@ -264,8 +264,8 @@ TEST_F(RocksStoreTest, MembersTokensAndCursors) {
 
 TEST_F(RocksStoreTest, SyncQueue) {
   WriteSet ws;
-  for (uint64_t p = 1; p <= 5; ++p) ws.push_sync_queue("u1", p, g1_, p * 10);
-  ws.push_sync_queue("u2", 1, g2_, 7);
+  for (uint64_t p = 1; p <= 5; ++p) ws.push_sync_queue("u1", g1_, p * 10);
+  ws.push_sync_queue("u2", g2_, 7);
   ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
   EXPECT_EQ(*store_->last_sync_queue_position("u1"), 5u);
   EXPECT_EQ(*store_->last_sync_queue_position("nobody"), 0u);
@@ -279,7 +279,14 @@ TEST_F(RocksStoreTest, SyncQueue) {
   auto rest = store_->sync_queue("u1", 10);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ((*rest)[0].position, 4u);
-  EXPECT_EQ(store_->sync_queue("u2", 10)->size(), 1u);
+  ASSERT_EQ(store_->sync_queue("u2", 10)->size(), 1u);
+  EXPECT_EQ((*store_->sync_queue("u2", 10))[0].position, 6u);
+  // Positions follow commit order across restarts.
+  reopen();
+  WriteSet later;
+  later.push_sync_queue("u1", g1_, 60);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(later)).ok());
+  EXPECT_EQ(*store_->last_sync_queue_position("u1"), 7u);
 }
 
 TEST_F(RocksStoreTest, ForEachByIdOrdersAndStartsAfterOffset) {

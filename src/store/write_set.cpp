@@ -74,9 +74,8 @@ void WriteSet::delete_user_token(std::string_view uid, uint8_t device_flag) {
   add(Column::kUser, OpKind::kDelete, user_token_key(uid, device_flag));
 }
 
-void WriteSet::push_sync_queue(std::string_view uid, uint64_t position, const ChannelKey& key,
-                               uint64_t seq) {
-  add(Column::kSyncQueue, OpKind::kPut, sync_queue_key(uid, position), message_key(key, seq));
+void WriteSet::push_sync_queue(std::string_view uid, const ChannelKey& key, uint64_t seq) {
+  add(Column::kSyncQueue, OpKind::kQueueAppend, sync_queue_prefix(uid), message_key(key, seq));
 }
 
 void WriteSet::delete_sync_queue_through(std::string_view uid, uint64_t last_position) {

@@ -36,7 +36,8 @@ struct UserToken {
 
 class WriteSet {
  public:
-  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange };
+  // kQueueAppend: a put whose key gets the next queue position when it is committed.
+  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange, kQueueAppend };
   struct Op {
     Column column;
     OpKind kind;
@@ -57,8 +58,9 @@ class WriteSet {
   void delete_all_members(const ChannelKey& key, MemberRole role);
   void put_user_token(std::string_view uid, uint8_t device_flag, const UserToken& token);
   void delete_user_token(std::string_view uid, uint8_t device_flag);
-  void push_sync_queue(std::string_view uid, uint64_t position, const ChannelKey& key,
-                       uint64_t seq);
+  // Appends (channel, seq) to the sync_once queue of `uid`. Positions are assigned at commit,
+  // in commit order, so an entry committed later always sorts after the ones read before it.
+  void push_sync_queue(std::string_view uid, const ChannelKey& key, uint64_t seq);
   // Removes sync-queue entries of `uid` with position <= `last_position`.
   void delete_sync_queue_through(std::string_view uid, uint64_t last_position);
   void put_cursor(std::string_view name, std::string_view value);
