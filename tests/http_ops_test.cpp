@@ -196,6 +196,17 @@ TEST_F(AuthTest, RequestsWithoutAValidTokenAre401) {
   }
 }
 
+// A request the server would refuse is answered before its body is read: a client without the
+// token cannot make the server hold a large body (here: never sent).
+TEST_F(AuthTest, LargeBodyWithoutTokenIsRefusedBeforeItIsRead) {
+  HttpClient client(server().host(), server().http_port());
+  ASSERT_TRUE(
+      client.send_raw("POST /message/send HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 10000000\r\n\r\n"));
+  EXPECT_TRUE(IsError(client.read_response(), 401));
+  EXPECT_TRUE(client.peer_closed());
+}
+
 TEST_F(AuthTest, BearerAndTokenHeadersAreAccepted) {
   const std::string g = Id("g");
   const std::string send = json::serialize(SendBody("alice", g, kGroup));

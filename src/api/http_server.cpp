@@ -40,6 +40,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<ConnectionRegistry>> registries;
   size_t next = 0;
   std::atomic<bool> stopping{false};
+  Clock::time_point last_refusal_warning{};
 
   const HttpServerOptions& options() const { return server.options_; }
   const Router& router() const { return server.router_; }
@@ -69,7 +70,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     shutdown();
   }
 
-  bool idle_longer_than(Clock::duration d) const { return !busy_ && Clock::now() - last_ > d; }
+  // Idle longer than `idle` between requests, or still sending a body past its deadline.
+  bool overdue(Clock::time_point now, Clock::duration idle) const {
+    if (reading_body_) return now > body_deadline_;
+    return !busy_ && now - last_ > idle;
+  }
 
  private:
   void read_header() {
@@ -91,6 +96,39 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return on_read_error(ec);
     busy_ = true;
     auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    request_ = HttpRequest{};
+    request_.method = std::string(req.method_string());
+    const std::string_view target(req.target().data(), req.target().size());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) {
+      keep_alive_ = false;
+      return write(HttpResponse::error(Error::bad_request("malformed request target")));
+    }
+    request_.path = std::string(url->encoded_path());
+    for (auto param : url->params()) request_.query.emplace_back(param.key, param.value);
+    request_.authorization = std::string(req[http::field::authorization]);
+    request_.token = std::string(req["token"]);
+    // Unknown routes and missing tokens are answered before the body is read: nobody gets to
+    // make the server hold a large body it will refuse.
+    auto resolved = server_.router().resolve(request_);
+    if (resolved.refusal) {
+      constexpr uint64_t kSmallBody = 64 * 1024;
+      const auto length = parser_->content_length();
+      if (parser_->is_done() || !length || *length > kSmallBody) {
+        // A large (or unknown-length) body is not read: answer and close the connection.
+        if (!parser_->is_done()) keep_alive_ = false;
+        return write(std::move(*resolved.refusal));
+      }
+      // A small body is read and dropped so the connection (and any pipelined requests) lives.
+      refusal_ = std::move(resolved.refusal);
+      handler_ = nullptr;
+    } else {
+      handler_ = resolved.handler;
+    }
+    reading_body_ = true;
+    body_deadline_ = Clock::now() + std::chrono::seconds(server_.options().body_timeout_seconds);
     if (req[http::field::expect] == "100-continue") {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                      req.version());
@@ -107,6 +145,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void read_body() {
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->reading_body_ = false;
                        if (ec) return self->on_read_error(ec);
                        self->handle();
                      });
@@ -134,29 +173,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void handle() {
-    auto& req = parser_->get();
-    keep_alive_ = req.keep_alive();
-    version_ = req.version();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    const std::string_view target(req.target().data(), req.target().size());
-    auto url = boost::urls::parse_origin_form(target);
-    if (!url) {
-      keep_alive_ = false;
-      return write(HttpResponse::error(Error::bad_request("malformed request target")));
+    if (refusal_) {
+      auto refusal = std::move(*refusal_);
+      refusal_.reset();
+      return write(std::move(refusal));
     }
-    request.path = std::string(url->encoded_path());
-    for (auto param : url->params()) request.query.emplace_back(param.key, param.value);
-    request.authorization = std::string(req[http::field::authorization]);
-    request.token = std::string(req["token"]);
-    request.body = std::move(req.body());
+    request_.body = std::move(parser_->get().body());
     server_.count_request();
-    server_.router().dispatch(request, [self = shared_from_this()](HttpResponse response) {
+    auto respond = [self = shared_from_this()](HttpResponse response) {
       // Answer on the connection's own thread (inline when already there).
       asio::dispatch(
           self->socket_.get_executor(),
           [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
-    });
+    };
+    try {
+      (*handler_)(request_, respond);
+    } catch (const std::exception& e) {
+      // Nothing a client sends should get here; answer and keep serving.
+      spdlog::error("{} {}: {}", request_.method, request_.path, e.what());
+      respond(HttpResponse::error(Error::internal("internal error")));
+    }
   }
 
   // The response head is written directly (status line, a few fixed headers, the body's
@@ -205,6 +241,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Clock::time_point last_ = Clock::now();
   unsigned version_ = 11;
+  HttpRequest request_;
+  const Handler* handler_ = nullptr;
+  std::optional<HttpResponse> refusal_;  // answer once the (small) body is read
+  bool reading_body_ = false;
+  Clock::time_point body_deadline_{};
   std::string out_;   // response head being written
   std::string body_;  // response body being written
   bool keep_alive_ = true;
@@ -218,6 +259,17 @@ void HttpServer::Impl::accept() {
   ConnectionRegistry& registry = *registries[(next - 1) % registries.size()];
   acceptor.async_accept(ctx, [this, &registry](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;
+    if (!ec && server.open_.load(std::memory_order_relaxed) >= options().max_connections) {
+      // Over the cap: refuse this one (say so once a minute) and keep accepting.
+      const auto now = Clock::now();
+      if (now - last_refusal_warning > std::chrono::minutes(1)) {
+        last_refusal_warning = now;
+        spdlog::warn("http: {} connections open, refusing more", options().max_connections);
+      }
+      beast::error_code ignored;
+      socket.close(ignored);
+      return accept();
+    }
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       // The session belongs to its io context: register and start it there.
@@ -247,11 +299,12 @@ void HttpServer::Impl::arm_sweep(ConnectionRegistry& r) {
   r.sweep.async_wait([this, &r](beast::error_code ec) {
     if (ec || stopping) return;
     const auto limit = std::chrono::seconds(options().idle_timeout_seconds);
-    std::vector<std::shared_ptr<HttpSession>> idle;
+    const auto now = Clock::now();
+    std::vector<std::shared_ptr<HttpSession>> overdue;
     for (const auto& s : r.sessions) {
-      if (s->idle_longer_than(limit)) idle.push_back(s);
+      if (s->overdue(now, limit)) overdue.push_back(s);
     }
-    for (auto& s : idle) s->close_when_idle();
+    for (auto& s : overdue) s->abort();
     arm_sweep(r);
   });
 }

@@ -24,7 +24,9 @@ struct HttpServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 5001;
   size_t max_body_bytes = 16u << 20;
-  int idle_timeout_seconds = 75;  // keep-alive connections with no request for this long close
+  int idle_timeout_seconds = 75;     // keep-alive connections with no request for this long close
+  int body_timeout_seconds = 30;     // a request body must arrive within this after its header
+  uint64_t max_connections = 10000;  // more are refused at accept
 };
 
 class HttpServer {

@@ -41,11 +41,10 @@ bool Router::authorized(const HttpRequest& request) const {
   return !request.token.empty() && equal(request.token);
 }
 
-void Router::dispatch(HttpRequest& request, const Respond& respond) const {
+Router::Resolution Router::resolve(const HttpRequest& request) const {
   auto it = by_path_.find(request.path);
   if (it == by_path_.end()) {
-    respond(HttpResponse::error(Error::not_found("no such endpoint: " + request.path)));
-    return;
+    return {nullptr, HttpResponse::error(Error::not_found("no such endpoint: " + request.path))};
   }
   const Route* route = nullptr;
   for (const auto& r : it->second) {
@@ -57,16 +56,20 @@ void Router::dispatch(HttpRequest& request, const Respond& respond) const {
     std::string allow;
     for (const auto& r : it->second) allow += (allow.empty() ? "" : ", ") + r.info.method;
     response.headers.emplace_back("Allow", allow);
-    respond(std::move(response));
-    return;
+    return {nullptr, std::move(response)};
   }
   if (!route->info.is_public && !token_.empty() && !authorized(request)) {
-    respond(HttpResponse::error(
-        Error::unauthorized("a valid token is required (Authorization: Bearer <token>)")));
-    return;
+    return {nullptr, HttpResponse::error(Error::unauthorized(
+                         "a valid token is required (Authorization: Bearer <token>)"))};
   }
+  return {&route->handler, std::nullopt};
+}
+
+void Router::dispatch(HttpRequest& request, const Respond& respond) const {
+  auto resolved = resolve(request);
+  if (resolved.refusal) return respond(std::move(*resolved.refusal));
   try {
-    route->handler(request, respond);
+    (*resolved.handler)(request, respond);
   } catch (const std::exception& e) {
     // Nothing a client sends should get here; answer and keep serving.
     spdlog::error("{} {}: {}", request.method, request.path, e.what());
