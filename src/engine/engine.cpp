@@ -154,10 +154,14 @@ Result<std::vector<Message>> Engine::sync_once_messages(const std::string& uid, 
   auto entries = store_.sync_queue(uid, limit);
   if (!entries.ok()) return entries.error();
   std::vector<Message> out;
+  size_t bytes = 0;
   for (const auto& e : *entries) {
+    if (!out.empty() && bytes >= MessageReader::kMaxReadBytes) break;  // the rest next time
     auto m = store_.message(e.channel, e.seq);
     if (!m.ok()) return m.error();
-    if (m->has_value()) out.push_back(std::move(**m));  // expired ones are skipped
+    if (!m->has_value()) continue;  // expired
+    bytes += (*m)->payload.size();
+    out.push_back(std::move(**m));
   }
   return out;
 }

@@ -13,7 +13,7 @@ Result<uint64_t> MessageReader::max_seq(const ChannelKey& channel) {
 Result<SyncPage> MessageReader::sync(const ChannelKey& channel, uint64_t start, uint64_t end,
                                      size_t limit, int pull_mode) {
   const bool descending = (start == 0 && end == 0) || pull_mode == 1;
-  auto r = store_.scan(channel, start, end, descending, limit);
+  auto r = store_.scan(channel, start, end, descending, limit, kMaxReadBytes);
   if (!r.ok()) return r.error();
   return SyncPage{std::move(r->messages), r->more};
 }
@@ -24,8 +24,12 @@ Result<std::vector<Message>> MessageReader::query(const ChannelKey& channel,
                                                   const std::vector<std::string>& client_msg_nos) {
   std::vector<Message> out;
   std::unordered_set<uint64_t> seen;
+  size_t bytes = 0;
   auto add = [&](Message&& m) {
-    if (m.channel == channel && seen.insert(m.message_seq).second) out.push_back(std::move(m));
+    if (m.channel == channel && seen.insert(m.message_seq).second) {
+      bytes += m.payload.size();
+      out.push_back(std::move(m));
+    }
   };
   for (uint64_t seq : seqs) {
     if (seq == 0) continue;
@@ -42,6 +46,10 @@ Result<std::vector<Message>> MessageReader::query(const ChannelKey& channel,
     auto ms = store_.messages_by_client_msg_no(channel, cmn);
     if (!ms.ok()) return ms.error();
     for (auto& m : *ms) add(std::move(m));
+  }
+  if (bytes > kMaxReadBytes) {
+    return Error::too_large("the messages asked for hold more than " +
+                            std::to_string(kMaxReadBytes >> 20) + " MiB; ask for fewer");
   }
   std::sort(out.begin(), out.end(),
             [](const Message& a, const Message& b) { return a.message_seq > b.message_seq; });
@@ -114,8 +122,12 @@ Result<SearchPage> MessageReader::search(const SearchQuery& q) {
   const Status s = q.channel ? store_.for_each_in_channel(*q.channel, true, 0, visit)
                              : store_.for_each_by_id(true, 0, visit);
   if (!s.ok()) return s.error();
-  page.messages.assign(std::make_move_iterator(window.begin()),
-                       std::make_move_iterator(window.end()));
+  size_t bytes = 0;
+  for (auto& m : window) {
+    if (!page.messages.empty() && bytes >= kMaxReadBytes) break;  // a shorter page
+    bytes += m.payload.size();
+    page.messages.push_back(std::move(m));
+  }
   return page;
 }
 

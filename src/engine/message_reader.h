@@ -38,6 +38,10 @@ struct SearchPage {
 
 class MessageReader {
  public:
+  // Payload bytes one answer may hold: pages end early (with `more`), and a query for more is
+  // refused, so one request cannot make the server build gigabytes of response.
+  static constexpr size_t kMaxReadBytes = 32u << 20;
+
   explicit MessageReader(store::Store& store) : store_(store) {}
 
   Result<uint64_t> max_seq(const ChannelKey& channel);

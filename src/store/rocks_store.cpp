@@ -475,12 +475,13 @@ Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(const Channel
 }
 
 Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, uint64_t to,
-                                    bool descending, size_t limit) {
+                                    bool descending, size_t limit, size_t max_bytes) {
   const std::string lower_key = message_key(channel, from);
   const std::string upper_key = to == 0 ? channel_end(channel) : message_key(channel, to);
   BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
   ScanResult result;
   const int64_t t = now();
+  size_t bytes = 0;
   if (descending) {
     it->SeekToLast();
   } else {
@@ -490,10 +491,11 @@ Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, ui
     auto m = decode_message(it->key().ToStringView(), it->value().ToStringView());
     if (!m) return Error::internal("stored message is unreadable");
     if (!visible(*m, t)) continue;
-    if (result.messages.size() == limit) {
+    if (result.messages.size() == limit || (!result.messages.empty() && bytes >= max_bytes)) {
       result.more = true;
       break;
     }
+    bytes += m->payload.size();
     result.messages.push_back(std::move(*m));
   }
   if (!it->status().ok()) return to_error(it->status());

@@ -54,7 +54,7 @@ class RocksStore final : public Store {
   Result<std::vector<Message>> messages_by_client_msg_no(const ChannelKey& channel,
                                                          std::string_view client_msg_no) override;
   Result<ScanResult> scan(const ChannelKey& channel, uint64_t from, uint64_t to, bool descending,
-                          size_t limit) override;
+                          size_t limit, size_t max_bytes = SIZE_MAX) override;
   Status for_each_by_id(bool descending, int64_t start_exclusive,
                         const std::function<bool(Message&&)>& visit) override;
   Status for_each_in_channel(const ChannelKey& channel, bool descending, uint64_t start_exclusive,

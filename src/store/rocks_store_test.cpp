@@ -133,6 +133,24 @@ TEST_F(RocksStoreTest, ScanRangesAndMore) {
   EXPECT_FALSE(empty->more);
 }
 
+TEST_F(RocksStoreTest, ScanPagesEndAtTheByteBudget) {
+  std::vector<Message> ms;
+  for (uint64_t s = 1; s <= 5; ++s) {
+    Message m = msg(g1_, s);
+    m.payload = std::string(100, 'x');
+    ms.push_back(m);
+  }
+  put(ms);
+  auto page = store_->scan(g1_, 0, 0, false, 10, 250);
+  EXPECT_EQ(seqs(*page), (std::vector<uint64_t>{1, 2, 3}));  // 300 bytes: the third crosses it
+  EXPECT_TRUE(page->more);
+  auto newest = store_->scan(g1_, 0, 0, true, 10, 150);
+  EXPECT_EQ(seqs(*newest), (std::vector<uint64_t>{4, 5}));
+  EXPECT_TRUE(newest->more);
+  auto one = store_->scan(g1_, 0, 0, false, 10, 1);  // always at least one message
+  EXPECT_EQ(seqs(*one), (std::vector<uint64_t>{1}));
+}
+
 TEST_F(RocksStoreTest, ExpiredMessagesVanishFromEveryReadAndThenFromDisk) {
   put({msg(g1_, 1, "keep"), msg(g1_, 2, "gone", 10), msg(g1_, 3, "keep2")});
   const int64_t gone_id = store_->message(g1_, 2)->value().message_id;

@@ -67,9 +67,11 @@ class Store {
   virtual Result<std::vector<Message>> messages_by_client_msg_no(
       const ChannelKey& channel, std::string_view client_msg_no) = 0;
   // Visible messages with from <= seq < to (to == 0: no upper bound). Ascending takes the first
-  // `limit` from `from` upward; descending takes the `limit` closest below `to`.
+  // `limit` from `from` upward; descending takes the `limit` closest below `to`. The page also
+  // ends once its payloads reach `max_bytes` (it always holds at least one message); `more`
+  // then says whether further messages follow.
   virtual Result<ScanResult> scan(const ChannelKey& channel, uint64_t from, uint64_t to,
-                                  bool descending, size_t limit) = 0;
+                                  bool descending, size_t limit, size_t max_bytes = SIZE_MAX) = 0;
   // Visits visible messages ordered by message_id, starting after `after_id` (ascending) or
   // before `before_id` (descending, 0 = from the newest), until `visit` returns false.
   virtual Status for_each_by_id(bool descending, int64_t start_exclusive,
