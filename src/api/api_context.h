@@ -19,6 +19,9 @@ struct ApiContext {
   engine::Engine& engine;
   ApiLimits limits;
   int64_t started_at = 0;  // Unix seconds, for /varz
+  // Where reads that may scan the whole store run (a thread of their own), so that io threads
+  // keep serving meanwhile. Null: on the calling thread.
+  engine::Executor* slow_reads = nullptr;
 };
 
 }  // namespace jindou::api

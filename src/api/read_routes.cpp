@@ -182,14 +182,18 @@ void search_messages(ApiContext& ctx, HttpRequest& request, const Respond& respo
     if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
     q.channel = std::move(*channel);
   }
-  auto page = ctx.engine.reader().search(q);
-  if (!page.ok()) return respond(HttpResponse::error(page.error()));
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().key("data").begin_array();
-  for (const auto& m : page->messages) write_message(w, m, "");
-  w.end_array().field("total", page->total).end_object();
-  respond(HttpResponse::json(std::move(out)));
+  auto run = [&ctx, q = std::move(q), respond] {
+    auto page = ctx.engine.reader().search(q);
+    if (!page.ok()) return respond(HttpResponse::error(page.error()));
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().key("data").begin_array();
+    for (const auto& m : page->messages) write_message(w, m, "");
+    w.end_array().field("total", page->total).end_object();
+    respond(HttpResponse::json(std::move(out)));
+  };
+  if (ctx.slow_reads == nullptr) return run();
+  ctx.slow_reads->post(std::move(run));
 }
 
 void mark_deprecated(HttpResponse& r) {

@@ -107,6 +107,7 @@ Result<SearchPage> MessageReader::search(const SearchQuery& q) {
   };
   std::deque<Message> window;
   auto visit = [&](Message&& m) {
+    if (cancelled_.load(std::memory_order_relaxed)) return false;
     if (!matches(m)) return true;
     ++page.total;
     if (q.newer) {

@@ -2,6 +2,7 @@
 // store from the caller's thread and see only durable messages; expired ones are never returned.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,9 +58,12 @@ class MessageReader {
   Result<std::optional<Message>> find(const ChannelKey& channel, std::optional<int64_t> id,
                                       const std::string& client_msg_no);
   Result<SearchPage> search(const SearchQuery& q);
+  // Makes searches in progress stop early (shutdown).
+  void cancel_searches() { cancelled_.store(true); }
 
  private:
   store::Store& store_;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace jindou::engine

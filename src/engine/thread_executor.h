@@ -1,5 +1,5 @@
-// ThreadExecutor: an Executor on a thread of its own. Used by engine tests and tools; the server
-// uses its io threads instead.
+// ThreadExecutor: an Executor on a thread of its own. The server runs whole-store searches on
+// one (so io threads keep serving); engine tests use them as shard threads.
 #pragma once
 
 #include <condition_variable>

@@ -50,8 +50,9 @@ void Server::start() {
   api::ApiLimits limits;
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   limits.max_batch = static_cast<size_t>(config_.max_batch);
-  api_context_ =
-      std::make_unique<api::ApiContext>(api::ApiContext{*engine_, limits, unix_seconds()});
+  slow_reads_ = std::make_unique<engine::ThreadExecutor>();
+  api_context_ = std::make_unique<api::ApiContext>(
+      api::ApiContext{*engine_, limits, unix_seconds(), slow_reads_.get()});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -135,6 +136,8 @@ void Server::shutdown() {
   // still run on the io threads, which may also still read), let the io threads finish their
   // queued work and stop, and only then close the database.
   if (http_) http_->abort_all();
+  if (engine_) engine_->reader().cancel_searches();
+  if (slow_reads_) slow_reads_->stop();
   if (store_) store_->stop_writes();
   io_->stop();
   if (store_) store_->close();

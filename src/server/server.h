@@ -12,6 +12,7 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "engine/engine.h"
+#include "engine/thread_executor.h"
 #include "gateway/gateway.h"
 #include "server/config.h"
 #include "server/io_pool.h"
@@ -36,6 +37,7 @@ class Server {
   std::unique_ptr<store::RocksStore> store_;
   std::unique_ptr<IoPool> io_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<engine::ThreadExecutor> slow_reads_;
   std::unique_ptr<api::ApiContext> api_context_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
