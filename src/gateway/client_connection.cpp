@@ -168,6 +168,11 @@ void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& res
     acks_.pop_front();
     ++ack_base_;
   }
+  if (close_when_acked_ && acks_.empty()) {
+    close_when_acked_ = false;
+    close_after_flush_ = true;
+    schedule_flush();
+  }
   if (read_paused_ && acks_.size() < gateway_.options().max_inflight_sends / 2 &&
       state_ != State::kClosed) {
     read_paused_ = false;
@@ -308,7 +313,7 @@ void ClientConnection::schedule_flush() {
 void ClientConnection::flush() {
   if (state_ == State::kClosed || write_in_flight_) return;
   if (outbound_.empty()) {
-    if (close_after_flush_) finish_close("refused");
+    if (close_after_flush_) finish_close(flush_close_reason_);
     return;
   }
   write_in_flight_ = true;
@@ -383,6 +388,18 @@ void ClientConnection::on_peer_closed(const std::string& why) {
 
 void ClientConnection::close(const std::string& reason) {
   finish_close(reason);
+}
+
+void ClientConnection::close_when_answered() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosing;  // nothing more is read or delivered
+  flush_close_reason_ = "server shutting down";
+  if (acks_.empty()) {
+    close_after_flush_ = true;
+    flush();
+  } else {
+    close_when_acked_ = true;
+  }
 }
 
 void ClientConnection::finish_close(const std::string& reason) {

@@ -37,8 +37,10 @@ class ClientConnection : public engine::ClientLink,
   void start();
   // Periodic housekeeping from the gateway's ticker: timeouts, kick delays, RECV resends.
   void tick(Clock::time_point now);
-  // Closes now (with `reason` in the log) — for protocol errors and shutdown.
+  // Closes now (with `reason` in the log) — for protocol errors and forced shutdown.
   void close(const std::string& reason);
+  // Shutdown: reads nothing more, answers the SENDs already taken (their SENDACKs), then closes.
+  void close_when_answered();
 
   // engine::ClientLink
   void deliver(const std::shared_ptr<const Message>& message) override;
@@ -132,6 +134,8 @@ class ClientConnection : public engine::ClientLink,
   bool write_in_flight_ = false;
   bool flush_scheduled_ = false;
   bool close_after_flush_ = false;
+  bool close_when_acked_ = false;
+  std::string flush_close_reason_ = "refused";
 
   std::deque<AckSlot> acks_;
   uint64_t ack_base_ = 0;  // slot number of acks_.front()

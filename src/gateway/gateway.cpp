@@ -171,6 +171,17 @@ void Gateway::stop() {
       s->ticker.cancel();
       std::vector<std::shared_ptr<ClientConnection>> all;
       for (auto& [id, c] : s->connections) all.push_back(c);
+      for (auto& c : all) c->close_when_answered();
+    });
+  }
+}
+
+void Gateway::abort_all() {
+  stop();
+  for (auto& set : impl_->sets) {
+    asio::post(set->context, [s = set.get()] {
+      std::vector<std::shared_ptr<ClientConnection>> all;
+      for (auto& [id, c] : s->connections) all.push_back(c);
       for (auto& c : all) c->close("server shutting down");
     });
   }
@@ -191,6 +202,7 @@ uint16_t Gateway::wss_port() const {
 void Gateway::adopt(size_t index, std::shared_ptr<ClientConnection> connection) {
   if (stopping()) return connection->close("server shutting down");
   impl_->sets[index]->connections.emplace(connection->id(), connection);
+  open_.fetch_add(1, std::memory_order_relaxed);
   connection->start();
 }
 

@@ -30,7 +30,11 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   void start();
+  // Stops accepting; every connection answers the SENDs it already took, then closes.
   void stop();
+  // Closes every connection now (the end of a shutdown).
+  void abort_all();
+  size_t connections_open() const { return open_.load(std::memory_order_relaxed); }
 
   uint16_t tcp_port() const;
   uint16_t ws_port() const;
@@ -58,6 +62,7 @@ class Gateway {
   std::atomic<uint64_t> next_id_{1};
   std::atomic<size_t> next_context_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<size_t> open_{0};
 };
 
 }  // namespace jindou::gateway

@@ -124,18 +124,21 @@ void Server::wait_for_shutdown() {
 void Server::shutdown() {
   if (!io_) return;
   spdlog::info("shutting down: no new connections, finishing requests in flight");
+  // Both ingresses stop taking work and answer what they took (HTTP responses, SENDACKs),
+  // for up to 10 s.
   if (gateway_) gateway_->stop();
-  if (http_) {
-    http_->stop();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (http_->connections_open() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+  if (http_) http_->stop();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (((http_ && http_->connections_open() > 0) ||
+          (gateway_ && gateway_->connections_open() > 0)) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   // Close what is still open, make every commit already handed over durable (their callbacks
   // still run on the io threads, which may also still read), let the io threads finish their
   // queued work and stop, and only then close the database.
   if (http_) http_->abort_all();
+  if (gateway_) gateway_->abort_all();
   if (engine_) engine_->reader().cancel_searches();
   if (slow_reads_) slow_reads_->stop();
   if (store_) store_->stop_writes();
