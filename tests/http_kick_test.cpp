@@ -81,6 +81,9 @@ TEST_F(KickTest, ConnKickDisconnectsEveryDeviceOfTheUser) {
   ASSERT_TRUE(IsOk(http().post("/conn/kick", json::object{{"uid", uid}})));
   EXPECT_TRUE(KickedWithDisconnect(app));
   EXPECT_TRUE(KickedWithDisconnect(web));
+  // The WebSocket ends with a close frame (code 1000), not with a bare socket close.
+  EXPECT_NE(web.close_reason().find("close frame, code 1000"), std::string::npos)
+      << web.close_reason();
   EXPECT_TRUE(Eventually([&] { return ConnectionsOf(uid) == 0; }));
   EXPECT_TRUE(Works(other));
   // A kick ends connections, not the account: the user can connect again.

@@ -416,7 +416,7 @@ void ClientConnection::finish_close(const std::string& reason) {
   spdlog::log(quiet_close_ ? spdlog::level::debug : spdlog::level::info,
               "conn {} ({} {} uid={}): closed: {}", info_.id, info_.transport, info_.remote,
               info_.uid, reason);
-  shutdown_transport();
+  shutdown_transport(!quiet_close_ && reason != "write failed");
   gateway_.forget(info_.executor, info_.id);
 }
 

@@ -55,7 +55,9 @@ class ClientConnection : public engine::ClientLink,
   virtual void start_reading() = 0;
   // Writes `packets` (one wkproto packet each); calls on_written() when done.
   virtual void write_packets(std::vector<std::string>& packets) = 0;
-  virtual void shutdown_transport() = 0;
+  // Ends the transport. `we_close`: the server decided to close (not the peer, not an error),
+  // so a transport with a closing handshake may perform it.
+  virtual void shutdown_transport(bool we_close) = 0;
   // True when every packet must be its own buffer in write_packets (WebSocket messages).
   virtual bool one_packet_per_write_buffer() const { return false; }
 
@@ -70,6 +72,7 @@ class ClientConnection : public engine::ClientLink,
   void on_written(bool ok);
   void on_peer_closed(const std::string& why);
   void set_remote(std::string remote) { info_.remote = std::move(remote); }
+  bool write_in_flight() const { return write_in_flight_; }
   // Inbound activity that carries no wkproto bytes (WebSocket control frames) still counts.
   void touch() { last_inbound_ = Clock::now(); }
 

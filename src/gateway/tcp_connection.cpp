@@ -61,7 +61,7 @@ void TcpConnection::write_packets(std::vector<std::string>& packets) {
       [self = self()](const boost::system::error_code& ec, size_t) { self->on_written(!ec); });
 }
 
-void TcpConnection::shutdown_transport() {
+void TcpConnection::shutdown_transport(bool /*we_close*/) {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

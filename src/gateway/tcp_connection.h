@@ -19,7 +19,7 @@ class TcpConnection final : public ClientConnection {
  protected:
   void start_reading() override;
   void write_packets(std::vector<std::string>& packets) override;
-  void shutdown_transport() override;
+  void shutdown_transport(bool we_close) override;
   void resume_reading() override { read_some(); }
 
  private:

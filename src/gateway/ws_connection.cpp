@@ -2,6 +2,7 @@
 #include "gateway/socket_address.h"
 
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -52,7 +53,25 @@ class WsConnection final : public ClientConnection {
   bool one_packet_per_write_buffer() const override { return true; }
   void resume_reading() override { read_message(); }
 
-  void shutdown_transport() override {
+  void shutdown_transport(bool we_close) override {
+    if (we_close && upgraded_ && !write_in_flight()) {
+      // Say goodbye with a close frame (clients then see 1000, not 1006); give the peer 2 s to
+      // answer before the socket goes.
+      closing_timer_ = std::make_unique<asio::steady_timer>(context_, std::chrono::seconds(2));
+      closing_timer_->async_wait([self = self()](const boost::system::error_code& ec) {
+        if (!ec) self->close_socket();
+      });
+      ws_.async_close(websocket::close_code::normal,
+                      [self = self()](const boost::system::error_code&) {
+                        self->closing_timer_->cancel();
+                        self->close_socket();
+                      });
+      return;
+    }
+    close_socket();
+  }
+
+  void close_socket() {
     boost::system::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws_);
     socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -94,6 +113,7 @@ class WsConnection final : public ClientConnection {
     ws_.async_accept(req, [self = self()](const boost::system::error_code& ec) {
       if (ec) return self->on_peer_closed("WebSocket handshake: " + ec.message());
       self->upgrade_.reset();
+      self->upgraded_ = true;
       self->read_message();
     });
   }
@@ -130,6 +150,8 @@ class WsConnection final : public ClientConnection {
   beast::flat_buffer read_buffer_;
   std::optional<http::request_parser<http::empty_body>> upgrade_;
   size_t next_write_ = 0;
+  bool upgraded_ = false;
+  std::unique_ptr<asio::steady_timer> closing_timer_;  // only while closing
 };
 
 }  // namespace
