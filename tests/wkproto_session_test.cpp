@@ -18,6 +18,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
+using jindou::testing::Int;
+using jindou::testing::kPerson;
+using jindou::testing::Text;
 namespace json = boost::json;
 
 // --- CONNACK -------------------------------------------------------------------------------
@@ -266,8 +269,8 @@ TEST_F(PlaintextPipelineTest, OverWebSocket) {
   PipelinedSendsAreAckedInOrder(Transport::kWebSocket);
 }
 
-// More SENDs in flight than the server reads ahead (it pauses reading a connection with 4,096
-// unacknowledged SENDs and resumes as SENDACKs leave): every one is still acknowledged, in order.
+// Many more SENDs in flight than the server reads ahead (4,096 by default): every one is still
+// acknowledged, in order.
 TEST_F(EncryptedTest, SendsFarBeyondTheReadAheadLimitAreAllAcknowledged) {
   constexpr uint32_t kCount = 10000;
   const std::string peer = Id("offline");
@@ -280,10 +283,59 @@ TEST_F(EncryptedTest, SendsFarBeyondTheReadAheadLimitAreAllAcknowledged) {
     ASSERT_TRUE(ack) << "SENDACK " << i << ": " << sender.close_reason();
     ASSERT_EQ(ack->message_seq, i);
   }
-  // The limit was reached (the connection paused reading at least once) and lifted again.
+}
+
+// A server that reads at most two unacknowledged SENDs ahead: SENDs written four to a segment
+// reach the limit, the connection pauses reading and resumes as SENDACKs leave, and nothing is
+// lost or reordered on the way.
+class ReadAheadLimitTest : public WkClientTest {
+ protected:
+  static void SetUpTestSuite() {
+    jindou::testing::ServerOptions options;
+    options.args = {"-o", "connection.maxInflightSends=2"};
+    StartServer(std::move(options));
+  }
+};
+
+TEST_F(ReadAheadLimitTest, ReadingPausesAndResumesWithoutLosingSends) {
+  constexpr uint32_t kCount = 2000;
+  const std::string peer = Id("offline");
+  const std::string uid = Id("a");
+  WkClient sender = Connected(Options(uid));
+  std::vector<uint32_t> seqs;
+  seqs.reserve(kCount);
+  std::string segment;
+  for (uint32_t i = 1; i <= kCount; ++i) {
+    PreparedSend p = sender.prepare_send(peer, kChannelPerson, "m" + std::to_string(i));
+    seqs.push_back(p.client_seq);
+    segment += p.bytes;
+    if (i % 4 == 0) {
+      sender.send_raw(segment);
+      segment.clear();
+    }
+  }
+  for (uint32_t i = 1; i <= kCount; ++i) {
+    auto ack = sender.wait_sendack(seqs[i - 1], kWait);
+    ASSERT_TRUE(ack) << "SENDACK " << i << ": " << sender.close_reason();
+    ASSERT_EQ(ack->reason_code, ReasonCode::kSuccess);
+    ASSERT_EQ(ack->message_seq, i);
+  }
   const auto varz = http().get("/varz");
   ASSERT_EQ(varz.status, 200);
-  EXPECT_EQ(varz.body.find("\"read_pauses\":0,"), std::string::npos) << varz.body;
+  EXPECT_GT(varz.json().at("read_pauses").to_number<uint64_t>(), 0u) << varz.body;
+  // What was stored is what was sent, in order.
+  const json::object query{{"login_uid", uid},        {"channel_id", peer},
+                           {"channel_type", kPerson}, {"start_message_seq", 1},
+                           {"limit", kCount},         {"pull_mode", 0}};
+  const auto synced = http().post("/channel/messagesync", query);
+  ASSERT_EQ(synced.status, 200) << synced.body;
+  const json::value page = synced.json();
+  const json::array& messages = page.at("messages").as_array();
+  ASSERT_EQ(messages.size(), kCount);
+  for (size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(Int(messages[i], "message_seq"), static_cast<int64_t>(i + 1));
+    EXPECT_EQ(Text(messages[i]), "m" + std::to_string(i + 1));
+  }
 }
 
 TEST_F(EncryptedTest, WebSocketMessageMayHoldSeveralPacketsOrPartOfOne) {

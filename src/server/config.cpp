@@ -214,6 +214,8 @@ KeyTable make_keys() {
         }));
   t.add("delivery.retryMaxCount",
         int_key(0, 100, [](Config& c, int64_t v) { c.delivery_retry_max = v; }));
+  t.add("connection.maxInflightSends",
+        int_key(2, 1000000, [](Config& c, int64_t v) { c.max_inflight_sends = v; }));
   t.add("ioThreads", int_key(0, 256, [](Config& c, int64_t v) { c.io_threads = v; }));
   t.add("logger.dir", string_key(&Config::logger_dir));
   t.add("logger.level", custom([](const std::string& s, Config& c) -> std::optional<std::string> {

@@ -63,6 +63,7 @@ struct Config {
   int64_t io_threads = 0;  // 0 = one per hardware thread
   std::chrono::milliseconds delivery_retry_interval{std::chrono::seconds(60)};
   int64_t delivery_retry_max = 5;
+  int64_t max_inflight_sends = 4096;  // per connection, before its reading pauses
   std::string logger_dir;  // empty = stderr
   std::string logger_level = "info";
   WebhookConfig webhook;

@@ -84,6 +84,16 @@ TEST(Config, UnknownKeysWarnInvalidValuesFail) {
   EXPECT_FALSE(load_config({{}, {{"WK_STORAGE_SYNCWRITES", "maybe"}}, {}}).ok());
   EXPECT_FALSE(load_config({{}, {}, {{"connIdleTime", "3 minutes"}}}).ok());
   EXPECT_FALSE(load_config({{}, {}, {{"wssAddr", "0.0.0.0:5210"}}}).ok());  // no certificate
+  EXPECT_FALSE(load_config({{}, {}, {{"connection.maxInflightSends", "1"}}}).ok());
+}
+
+TEST(Config, ConnectionReadAheadLimit) {
+  auto defaults = load_config({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->config.max_inflight_sends, 4096);
+  auto set = load_config({{}, {{"WK_CONNECTION_MAXINFLIGHTSENDS", "64"}}, {}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->config.max_inflight_sends, 64);
 }
 
 TEST(Config, Durations) {

@@ -86,6 +86,7 @@ void Server::start() {
   gw.idle_timeout = config_.conn_idle_time;
   gw.recv_retry_interval = config_.delivery_retry_interval;
   gw.recv_retry_max = static_cast<int>(config_.delivery_retry_max);
+  gw.max_inflight_sends = static_cast<size_t>(config_.max_inflight_sends);
   gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw);
   gateway_->start();
   io_->start();
