@@ -132,7 +132,8 @@ TEST(DurabilityTest, SigtermWhileSendingExitsZeroAndKeepsEveryAcknowledgedSend) 
       }
     });
   }
-  EXPECT_TRUE(Eventually([&] { return count >= 300; }, std::chrono::seconds(60)));
+  // Enough sends in flight that SIGTERM lands among them (how many is not the point).
+  EXPECT_TRUE(Eventually([&] { return count >= 100; }, std::chrono::seconds(60)));
   server.signal(SIGTERM);
   const std::optional<int> status = server.wait_exit(std::chrono::seconds(30));
   stop = true;
@@ -157,7 +158,7 @@ TEST(DurabilityTest, SigtermWhileSendingExitsZeroAndKeepsEveryAcknowledgedSend) 
     if (it == stored.end() || it->second.seq != s.seq) ++missing;
   }
   EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged sends";
-  EXPECT_GE(acked.size(), 300u);
+  EXPECT_GE(acked.size(), 100u);
 }
 
 TEST(DurabilityTest, SigtermWithIdleKeepAliveConnectionsExitsZero) {
@@ -180,25 +181,30 @@ TEST(DurabilityTest, ExpiredMessageDisappearsFromEveryReadPath) {
   ASSERT_TRUE(IsOk(http.post(
       "/channel",
       json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", {"member"}}})));
-  std::vector<json::value> sent;
-  for (int i = 1; i <= 3; ++i) {
-    auto body = SendBody("alice", g, kGroup, "m" + std::to_string(i));
-    body["client_msg_no"] = "c" + std::to_string(i);
-    body["header"] = {{"sync_once", 1}};
-    if (i == 2) body["expire"] = 3;
-    sent.push_back(MustSend(http, body));
-    ASSERT_TRUE(sent.back().is_object());
-  }
   const auto find = [&](const json::value& id) {
     json::object body{
         {"login_uid", "reader"}, {"channel_id", g}, {"channel_type", kGroup}, {"message_id", id}};
     return http.post("/message", body);
   };
-  const HttpResult before = find(sent[1].at("message_id"));
-  ASSERT_EQ(before.status, 200) << "visible before it expires: " << before.body;
-  EXPECT_EQ(Int(before.json(), "expire"), 3);
+  // expire is in whole seconds from the send's timestamp: 10 s leaves a slow machine at least
+  // 9 s to see the message before it goes.
+  std::vector<json::value> sent;
+  for (int i = 1; i <= 3; ++i) {
+    auto body = SendBody("alice", g, kGroup, "m" + std::to_string(i));
+    body["client_msg_no"] = "c" + std::to_string(i);
+    body["header"] = {{"sync_once", 1}};
+    if (i == 2) body["expire"] = 10;
+    sent.push_back(MustSend(http, body));
+    ASSERT_TRUE(sent.back().is_object());
+    if (i == 2) {
+      const HttpResult before = find(sent[1].at("message_id"));
+      ASSERT_EQ(before.status, 200) << "visible before it expires: " << before.body;
+      EXPECT_EQ(Int(before.json(), "expire"), 10);
+    }
+  }
 
-  ASSERT_TRUE(Eventually([&] { return find(sent[1].at("message_id")).status == 404; }))
+  ASSERT_TRUE(Eventually([&] { return find(sent[1].at("message_id")).status == 404; },
+                         std::chrono::seconds(30)))
       << "the message never expired";
 
   const auto check_gone = [&] {

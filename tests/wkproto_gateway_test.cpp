@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 // The pre-auth timeout of wkproto.md §7.1 and protocol.md "Connecting", plus a margin for a busy
 // machine. Only an upper bound: nothing here measures how early a close comes.
-constexpr auto kPreAuthDeadline = 10s + 6s;
+constexpr auto kPreAuthDeadline = 10s + 30s;
 // "Closed at once": well below the pre-auth timeout, so that timeout cannot be what closed it.
 constexpr auto kAtOnce = 5s;
 

@@ -274,7 +274,9 @@ TEST_F(PlaintextPipelineTest, OverWebSocket) {
 TEST_F(EncryptedTest, SendsFarBeyondTheReadAheadLimitAreAllAcknowledged) {
   constexpr uint32_t kCount = 10000;
   const std::string peer = Id("offline");
-  WkClient sender = Connected(Options(Id("a")));
+  ClientOptions o = Options(Id("a"));
+  o.io_timeout = std::chrono::seconds(60);  // writes may wait while the server pauses reading
+  WkClient sender = Connected(o);
   std::vector<uint32_t> seqs;
   seqs.reserve(kCount);
   for (uint32_t i = 1; i <= kCount; ++i) seqs.push_back(sender.send(peer, kChannelPerson, kText));
