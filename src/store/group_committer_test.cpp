@@ -5,6 +5,7 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace jindou::store {
@@ -111,6 +112,121 @@ TEST(GroupCommitter, RespectsTheOpsLimitPerGroup) {
   committer.stop();
   EXPECT_EQ(done.load(), 35);
   for (size_t n : group_sizes) EXPECT_LE(n, 10u);
+}
+
+// With a sync function: groups keep being written while a sync runs, nothing is reported before
+// the sync that covers it, one sync covers every group written before it, and reports keep
+// submission order.
+TEST(GroupCommitter, WritesOverlapTheSyncAndReportsWaitForIt) {
+  std::mutex mu;
+  std::vector<int> written;  // first op index of each written group
+  std::promise<void> first_sync_started;
+  std::promise<void> release_first_sync;
+  auto release = release_first_sync.get_future().share();
+  std::atomic<int> syncs{0};
+  std::vector<size_t> written_before_sync;  // groups written when each sync began
+  GroupCommitter committer(
+      [&](const std::vector<GroupCommitter::Pending>& group) {
+        std::lock_guard lock(mu);
+        written.push_back(static_cast<int>(group.size()));
+        return Status{};
+      },
+      1000,
+      [&]() -> Status {
+        {
+          std::lock_guard lock(mu);
+          written_before_sync.push_back(written.size());
+        }
+        if (syncs.fetch_add(1) == 0) {
+          first_sync_started.set_value();
+          release.wait();
+        }
+        return Status{};
+      });
+  std::vector<int> reported;
+  std::promise<void> all_done;
+  constexpr int kCount = 20;
+  auto record = [&](int i) {
+    return [&, i](const Status& s) {
+      EXPECT_TRUE(s.ok());
+      std::lock_guard lock(mu);
+      reported.push_back(i);
+      if (reported.size() == kCount) all_done.set_value();
+    };
+  };
+  committer.submit(one_op(0), record(0));
+  first_sync_started.get_future().wait();
+  // While the first sync is held, more groups are written but none is reported.
+  for (int i = 1; i < kCount; ++i) {
+    committer.submit(one_op(i), record(i));
+    for (;;) {  // each waits for the previous to be written: one group each
+      {
+        std::lock_guard lock(mu);
+        if (written.size() == static_cast<size_t>(i + 1)) break;
+      }
+      std::this_thread::yield();
+    }
+  }
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(reported.empty()) << "reported before its sync";
+  }
+  release_first_sync.set_value();
+  all_done.get_future().wait();
+  committer.stop();
+  EXPECT_EQ(syncs.load(), 2) << "one sync for the 19 groups written during the first";
+  ASSERT_EQ(written_before_sync.size(), 2u);
+  EXPECT_EQ(written_before_sync[1], static_cast<size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) EXPECT_EQ(reported[static_cast<size_t>(i)], i);
+}
+
+// A failed sync fails the groups it covered and every later one, even if a later sync would
+// succeed: acknowledging a later seq after an earlier one was lost would leave a gap.
+TEST(GroupCommitter, AFailedSyncFailsEverythingAfterIt) {
+  std::atomic<int> syncs{0};
+  GroupCommitter committer([](const std::vector<GroupCommitter::Pending>&) { return Status{}; },
+                           1000,
+                           [&]() -> Status {
+                             if (syncs.fetch_add(1) == 0) return Error::unavailable("fsync failed");
+                             return Status{};
+                           });
+  std::promise<Status> first;
+  committer.submit(one_op(1), [&](const Status& s) { first.set_value(s); });
+  EXPECT_FALSE(first.get_future().get().ok());
+  EXPECT_TRUE(committer.failed());
+  std::promise<Status> second;
+  committer.submit(one_op(2), [&](const Status& s) { second.set_value(s); });
+  EXPECT_FALSE(second.get_future().get().ok());
+}
+
+// stop() writes and syncs what is pending before it returns.
+TEST(GroupCommitter, StopSyncsPendingWork) {
+  std::atomic<int> written{0};
+  std::atomic<int> synced_when_reported{0};
+  std::atomic<int> synced{0};
+  std::atomic<int> completed{0};
+  {
+    GroupCommitter committer(
+        [&](const std::vector<GroupCommitter::Pending>& group) {
+          written += static_cast<int>(group.size());
+          return Status{};
+        },
+        1000,
+        [&]() -> Status {
+          synced = written.load();
+          return Status{};
+        });
+    for (int i = 0; i < 100; ++i) {
+      committer.submit(one_op(i), [&](const Status& s) {
+        if (s.ok()) ++completed;
+        if (synced.load() > synced_when_reported.load()) synced_when_reported = synced.load();
+      });
+    }
+    committer.stop();
+  }
+  EXPECT_EQ(written.load(), 100);
+  EXPECT_EQ(completed.load(), 100);
+  EXPECT_EQ(synced_when_reported.load(), 100);
 }
 
 }  // namespace

@@ -106,13 +106,15 @@ std::string prefix_end(std::string prefix) {
 // the bounds live as long as the iterator.
 class BoundedIterator {
  public:
-  BoundedIterator(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
-                  std::string upper)
-      : lower_(std::move(lower)),
+  BoundedIterator(rocksdb::DB& db, std::shared_ptr<const rocksdb::Snapshot> view,
+                  rocksdb::ColumnFamilyHandle* cf, std::string lower, std::string upper)
+      : view_(std::move(view)),
+        lower_(std::move(lower)),
         upper_(std::move(upper)),
         lower_slice_(lower_),
         upper_slice_(upper_) {
     rocksdb::ReadOptions ro;
+    ro.snapshot = view_.get();
     if (!lower_.empty()) ro.iterate_lower_bound = &lower_slice_;
     if (!upper_.empty()) ro.iterate_upper_bound = &upper_slice_;
     it_.reset(db.NewIterator(ro, cf));
@@ -122,6 +124,7 @@ class BoundedIterator {
   rocksdb::Iterator* operator->() const { return it_.get(); }
 
  private:
+  std::shared_ptr<const rocksdb::Snapshot> view_;
   std::string lower_;
   std::string upper_;
   rocksdb::Slice lower_slice_;
@@ -148,6 +151,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 5;
+  // Column families that are rarely written would otherwise keep every WAL file alive (disk use
+  // and restart time grow without bound): past this size the oldest WAL's data is flushed.
+  db_options.max_total_wal_size = 128u << 20;
   // One committer thread writes: inserting with per-channel hints beats concurrent inserts.
   db_options.allow_concurrent_memtable_write = false;
   db_options.write_buffer_manager =
@@ -214,9 +220,11 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
     store->queue_position_ = get_u64((*position)->data());
   }
   RocksStore* raw = store.get();
+  GroupCommitter::SyncWritten sync;
+  if (opt.sync_writes) sync = [raw] { return raw->sync_written(); };
   store->committer_ = std::make_unique<GroupCommitter>(
       [raw](const std::vector<GroupCommitter::Pending>& group) { return raw->write_group(group); },
-      opt.max_group_ops);
+      opt.max_group_ops, std::move(sync));
   return store;
 }
 
@@ -277,6 +285,10 @@ void RocksStore::stop_writes() {
 void RocksStore::close() {
   stop_writes();
   committer_.reset();
+  {
+    std::lock_guard lock(view_mu_);
+    durable_view_.reset();  // readers are gone by now (the server stops them first)
+  }
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     handles_.clear();
@@ -339,9 +351,8 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
       return to_error(s);
     }
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_writes;
-  auto s = db_->Write(wo, &batch);
+  // Unsynced: sync_written() makes it durable (and readable) before it is acknowledged.
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
     queue_position_ = first_position;
     return to_error(s);
@@ -349,6 +360,25 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
   messages_written_.fetch_add(messages, std::memory_order_relaxed);
   write_sets_.fetch_add(group.size(), std::memory_order_relaxed);
   return {};
+}
+
+Status RocksStore::sync_written() {
+  if (options_.before_sync) options_.before_sync();
+  // Everything written before this snapshot is in the WAL that SyncWAL() makes durable.
+  const rocksdb::Snapshot* raw = db_->GetSnapshot();
+  rocksdb::DB* db = db_.get();
+  std::shared_ptr<const rocksdb::Snapshot> view(
+      raw, [db](const rocksdb::Snapshot* snapshot) { db->ReleaseSnapshot(snapshot); });
+  auto s = db_->SyncWAL();
+  if (!s.ok()) return to_error(s);
+  std::lock_guard lock(view_mu_);
+  durable_view_.swap(view);
+  return {};  // the previous view is released here or by its last reader
+}
+
+std::shared_ptr<const rocksdb::Snapshot> RocksStore::read_view() const {
+  std::lock_guard lock(view_mu_);
+  return durable_view_;
 }
 
 void RocksStore::commit(WriteSet writes, CommitCallback done) {
@@ -377,7 +407,10 @@ bool RocksStore::index_visible(int64_t expires_at, int64_t timestamp, int64_t no
 
 Result<std::optional<std::string>> RocksStore::get(Column c, const std::string& key) {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), cf(c), key, &value);
+  const auto view = read_view();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view.get();
+  auto s = db_->Get(ro, cf(c), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return to_error(s);
   return std::optional<std::string>(std::move(value));
@@ -390,7 +423,7 @@ Result<uint64_t> RocksStore::max_seq(const ChannelKey& channel) {
   uint64_t recorded = v->has_value() && (*v)->size() == 8 ? get_u64((*v)->data()) : 0;
   const std::string lower_key = message_key(channel, 0);
   const std::string upper_key = channel_end(channel);
-  BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
+  BoundedIterator it(*db_, read_view(), cf(Column::kMessage), lower_key, upper_key);
   it->SeekToLast();
   if (!it->status().ok()) return to_error(it->status());
   if (it->Valid() && it->key().size() >= 8) {
@@ -455,7 +488,7 @@ Result<std::optional<MessageRef>> RocksStore::find_client_msg(const ChannelKey& 
 Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(const ChannelKey& channel,
                                                                    std::string_view client_msg_no) {
   const std::string prefix = client_no_prefix(channel, client_msg_no);
-  BoundedIterator it(*db_, cf(Column::kClientNo), prefix, prefix_end(prefix));
+  BoundedIterator it(*db_, read_view(), cf(Column::kClientNo), prefix, prefix_end(prefix));
   std::vector<Message> out;
   const int64_t t = now();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -478,7 +511,7 @@ Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, ui
                                     bool descending, size_t limit, size_t max_bytes) {
   const std::string lower_key = message_key(channel, from);
   const std::string upper_key = to == 0 ? channel_end(channel) : message_key(channel, to);
-  BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
+  BoundedIterator it(*db_, read_view(), cf(Column::kMessage), lower_key, upper_key);
   ScanResult result;
   const int64_t t = now();
   size_t bytes = 0;
@@ -505,8 +538,10 @@ Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, ui
 
 Status RocksStore::for_each_by_id(bool descending, int64_t start_exclusive,
                                   const std::function<bool(Message&&)>& visit) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kMessageId)));
+  const auto view = read_view();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view.get();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessageId)));
   if (descending) {
     if (start_exclusive <= 0) {
       it->SeekToLast();
@@ -541,7 +576,7 @@ Status RocksStore::for_each_in_channel(const ChannelKey& channel, bool descendin
       lower_key = message_key(channel, start_exclusive + 1);
     }
   }
-  BoundedIterator it(*db_, cf(Column::kMessage), lower_key, upper_key);
+  BoundedIterator it(*db_, read_view(), cf(Column::kMessage), lower_key, upper_key);
   const int64_t t = now();
   if (descending) {
     it->SeekToLast();
@@ -559,8 +594,10 @@ Status RocksStore::for_each_in_channel(const ChannelKey& channel, bool descendin
 }
 
 Result<int64_t> RocksStore::max_message_id() {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kMessageId)));
+  const auto view = read_view();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view.get();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kMessageId)));
   it->SeekToLast();
   if (!it->status().ok()) return to_error(it->status());
   if (!it->Valid() || it->key().size() != 8) return int64_t{0};
@@ -578,7 +615,7 @@ Result<std::optional<ChannelInfo>> RocksStore::channel_info(const ChannelKey& ch
 
 Result<std::vector<std::string>> RocksStore::members(const ChannelKey& channel, MemberRole role) {
   const std::string prefix = member_prefix(channel, role);
-  BoundedIterator it(*db_, cf(Column::kMember), prefix, prefix_end(prefix));
+  BoundedIterator it(*db_, read_view(), cf(Column::kMember), prefix, prefix_end(prefix));
   std::vector<std::string> out;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     out.emplace_back(it->key().ToStringView().substr(prefix.size()));
@@ -596,7 +633,7 @@ Result<bool> RocksStore::is_member(const ChannelKey& channel, MemberRole role,
 
 Result<bool> RocksStore::has_members(const ChannelKey& channel, MemberRole role) {
   const std::string prefix = member_prefix(channel, role);
-  BoundedIterator it(*db_, cf(Column::kMember), prefix, prefix_end(prefix));
+  BoundedIterator it(*db_, read_view(), cf(Column::kMember), prefix, prefix_end(prefix));
   it->SeekToFirst();
   if (!it->status().ok()) return to_error(it->status());
   return it->Valid();
@@ -615,7 +652,7 @@ Result<std::optional<UserToken>> RocksStore::user_token(std::string_view uid, ui
 
 Result<std::vector<SyncQueueEntry>> RocksStore::sync_queue(std::string_view uid, size_t limit) {
   const std::string prefix = sync_queue_prefix(uid);
-  BoundedIterator it(*db_, cf(Column::kSyncQueue), prefix, prefix_end(prefix));
+  BoundedIterator it(*db_, read_view(), cf(Column::kSyncQueue), prefix, prefix_end(prefix));
   std::vector<SyncQueueEntry> out;
   for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
     auto key = it->key().ToStringView();
@@ -635,8 +672,10 @@ Result<std::vector<SyncQueueEntry>> RocksStore::sync_queue(std::string_view uid,
 
 Result<uint64_t> RocksStore::last_sync_queue_position(std::string_view uid) {
   const std::string prefix = sync_queue_prefix(uid);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(Column::kSyncQueue)));
+  const auto view = read_view();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view.get();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Column::kSyncQueue)));
   it->SeekForPrev(sync_queue_key(uid, UINT64_MAX));
   if (!it->status().ok()) return to_error(it->status());
   if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) {

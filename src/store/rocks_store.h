@@ -1,6 +1,11 @@
 // RocksStore: the Store on RocksDB, one column family per record kind (see encoding.h), group
 // commit through GroupCommitter, expiry by compaction filter plus read-time filtering.
 //
+// Reads see durable data only: with syncWrites, groups are written unsynced and a separate sync
+// makes them durable, so every read uses the snapshot taken just before the last successful
+// sync (published before that sync's groups are acknowledged). A message is therefore never
+// readable before it is durable, and a reader never sees a seq that a crash could take back.
+//
 // Lifecycle: open() creates or opens the database; close() (or the destructor) writes what is
 // pending, stops the commit thread and closes the database.
 #pragma once
@@ -8,6 +13,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "store/group_committer.h"
@@ -18,6 +24,8 @@ class DB;
 class ColumnFamilyHandle;
 class Cache;
 class CompactionFilter;
+class Snapshot;
+struct ReadOptions;
 }  // namespace rocksdb
 
 namespace jindou::store {
@@ -30,6 +38,7 @@ struct RocksStoreOptions {
   size_t memtable_budget_bytes = 256u << 20;  // all column families together
   size_t max_group_ops = 200000;              // ops in one group commit
   std::function<int64_t()> clock;             // Unix seconds; default: system clock
+  std::function<void()> before_sync;          // tests: runs on the sync thread before each sync
 };
 
 class RocksStore final : public Store {
@@ -83,6 +92,10 @@ class RocksStore final : public Store {
  private:
   explicit RocksStore(RocksStoreOptions options);
   Status write_group(const std::vector<GroupCommitter::Pending>& group);
+  // Makes every written group durable and publishes the snapshot that reads use from then on.
+  Status sync_written();
+  // What reads see: the last durable snapshot (null: everything in the database).
+  std::shared_ptr<const rocksdb::Snapshot> read_view() const;
   Status prepare_max_seq_records();
   rocksdb::ColumnFamilyHandle* cf(Column c) const;
   bool visible(const Message& m, int64_t now) const;
@@ -98,6 +111,8 @@ class RocksStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<std::shared_ptr<rocksdb::CompactionFilter>> filters_;
   std::unique_ptr<GroupCommitter> committer_;
+  mutable std::mutex view_mu_;
+  std::shared_ptr<const rocksdb::Snapshot> durable_view_;
   uint64_t queue_position_ = 0;  // last sync-queue position given out (commit thread)
   std::atomic<uint64_t> messages_written_{0};
   std::atomic<uint64_t> write_sets_{0};

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <random>
 
 namespace jindou::store {
@@ -32,10 +33,12 @@ class RocksStoreTest : public ::testing::Test {
     o.path = dir_.string();
     o.retention_seconds = retention;
     o.clock = [this] { return clock_.load(); };
+    o.before_sync = before_sync_;
     auto s = RocksStore::open(o);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s.value());
   }
+  std::function<void()> before_sync_;
   Message msg(const ChannelKey& ch, uint64_t seq, std::string cmn = "", uint32_t expire = 0) {
     Message m;
     m.message_id = 1000 + static_cast<int64_t>(next_id_++);
@@ -94,6 +97,38 @@ TEST_F(RocksStoreTest, StoresAndFindsByEveryKey) {
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].channel, g2_);
   EXPECT_EQ(*store_->max_message_id(), 1002);
+}
+
+// A group is written before it is synced; until the sync is done (and the commit reported), no
+// read sees it: a reader never gets a message, or a seq, that a crash could still take back.
+TEST_F(RocksStoreTest, NothingIsReadableBeforeItIsDurable) {
+  std::atomic<bool> hold{false};
+  std::promise<void> sync_waiting;
+  std::promise<void> release_sync;
+  auto release = release_sync.get_future().share();
+  before_sync_ = [&] {
+    if (!hold.exchange(false)) return;
+    sync_waiting.set_value();
+    release.wait();
+  };
+  reopen();
+  const ChannelKey ch{"g1", kChannelGroup};
+  put({msg(ch, 1)});
+  hold = true;
+  WriteSet ws;
+  ws.put_message(msg(ch, 2));
+  std::promise<Status> committed;
+  store_->commit(std::move(ws), [&](const Status& s) { committed.set_value(s); });
+  sync_waiting.get_future().wait();  // written, not yet synced
+  auto committed_future = committed.get_future();
+  EXPECT_EQ(committed_future.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  EXPECT_FALSE(store_->message(ch, 2).value().has_value());
+  EXPECT_EQ(store_->max_seq(ch).value(), 1u);
+  EXPECT_EQ(seqs(store_->scan(ch, 1, 0, false, 100).value()), (std::vector<uint64_t>{1}));
+  release_sync.set_value();
+  EXPECT_TRUE(committed_future.get().ok());
+  EXPECT_TRUE(store_->message(ch, 2).value().has_value());
+  EXPECT_EQ(store_->max_seq(ch).value(), 2u);
 }
 
 TEST_F(RocksStoreTest, ScanRangesAndMore) {
