@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "engine/executor_group.h"
 #include "model/client_msg_no.h"
 #include "model/clock.h"
 #include "store/encoding.h"
@@ -229,7 +230,8 @@ void ChannelShard::deliver_unstored(std::shared_ptr<Message> message,
 void ChannelShard::schedule_flush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
-  executor_.post([this] { flush(); });
+  // One commit for everything this turn sends to the shard.
+  ExecutorGroup::defer(executor_, [this] { flush(); });
 }
 
 void ChannelShard::flush() {
@@ -239,7 +241,11 @@ void ChannelShard::flush() {
   open_ = std::make_unique<Batch>();
   store::WriteSet writes = std::move(batch->writes);
   store_.commit(std::move(writes), [this, batch](const Status& status) {
-    executor_.post([this, batch, status] { complete(*batch, status); });
+    executor_.post([this, batch, status] {
+      complete(*batch, status);
+      // The acknowledgements this produced leave now, not a turn later.
+      ExecutorGroup::flush_current();
+    });
   });
 }
 

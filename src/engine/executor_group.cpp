@@ -4,7 +4,7 @@ namespace jindou::engine {
 namespace {
 
 struct CurrentExecutor {
-  const ExecutorGroup* group = nullptr;
+  ExecutorGroup* group = nullptr;
   int index = -1;
 };
 thread_local CurrentExecutor current;
@@ -19,7 +19,7 @@ ExecutorGroup::ExecutorGroup(std::vector<Executor*> executors) : executors_(std:
   }
 }
 
-void ExecutorGroup::set_current(const ExecutorGroup* group, int index) {
+void ExecutorGroup::set_current(ExecutorGroup* group, int index) {
   current = CurrentExecutor{group, index};
 }
 
@@ -42,6 +42,7 @@ void ExecutorGroup::flush(size_t from) {
   Outboxes& o = *outboxes_[from];
   o.flush_scheduled = false;
   for (size_t target = 0; target < o.to.size(); ++target) {
+    if (target == from) continue;
     auto& tasks = o.to[target];
     if (tasks.empty()) continue;
     if (tasks.size() == 1) {
@@ -52,6 +53,29 @@ void ExecutorGroup::flush(size_t from) {
       });
     }
     tasks = {};
+  }
+  // Tasks for this very thread run here, at the end of the turn they were posted in, rather
+  // than one more turn later; what they post to this thread runs here too.
+  while (!o.to[from].empty()) {
+    auto own = std::move(o.to[from]);
+    o.to[from] = {};
+    for (const auto& t : own) t();
+  }
+}
+
+void ExecutorGroup::defer(Executor& executor, std::function<void()> task) {
+  ExecutorGroup* group = current.group;
+  if (group != nullptr && current.index >= 0 &&
+      group->executors_[static_cast<size_t>(current.index)] == &executor) {
+    group->post(static_cast<size_t>(current.index), std::move(task));
+    return;
+  }
+  executor.post(std::move(task));
+}
+
+void ExecutorGroup::flush_current() {
+  if (current.group != nullptr && current.index >= 0) {
+    current.group->flush(static_cast<size_t>(current.index));
   }
 }
 

@@ -2,8 +2,9 @@
 //
 // A task posted from one io thread to another joins that pair's outbox; at the end of the
 // current turn of the posting thread's loop each non-empty outbox goes over as one task. Under
-// load this turns one wake-up per message into one per batch. Posts from threads that are not
-// executors (tests, the commit thread) go straight through.
+// load this turns one wake-up per message into one per batch. Tasks a thread posts to itself run
+// in that same flush rather than a turn later. Posts from threads that are not executors (tests,
+// the commit thread) go straight through.
 //
 // Threads: post() is safe from any thread; each outbox is touched only by its owning thread.
 #pragma once
@@ -31,7 +32,16 @@ class ExecutorGroup {
 
   // Marks the calling thread as executor `index` of this group (called once by each io thread
   // at start); -1 for other threads.
-  static void set_current(const ExecutorGroup* group, int index);
+  static void set_current(ExecutorGroup* group, int index);
+
+  // Runs `task` on `executor`: at the end of the current turn when that is the calling thread's
+  // own executor in its group (after the other tasks of the turn, before the next turn), else
+  // posted. For work that should gather what a turn produced (one commit per turn).
+  static void defer(Executor& executor, std::function<void()> task);
+
+  // Sends what the calling executor thread has in its outboxes now and runs its own tasks,
+  // instead of at the end of the turn (for a task that is itself the end of a batch).
+  static void flush_current();
 
  private:
   struct Outboxes {
