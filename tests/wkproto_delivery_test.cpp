@@ -86,6 +86,30 @@ TEST_F(ResendTest, UnacknowledgedRecvIsResentRetryMaxCountTimes) {
   EXPECT_FALSE(sender.wait_recv(Message(id), 0ms)) << "the sending connection gets no copy";
 }
 
+// RECVACKs may come in any order: the acknowledged one in the middle is not resent, the two
+// around it are (each as often as retryMaxCount allows).
+TEST_F(ResendTest, OutOfOrderRecvackEndsOnlyThatResend) {
+  const std::string b = Id("b");
+  WkClient receiver = NotAcknowledging(b);
+  WkClient sender = Connected(Options(Id("a")));
+  const int64_t ids[3] = {SendTo(sender, b), SendTo(sender, b), SendTo(sender, b)};
+  for (const int64_t id : ids) ASSERT_TRUE(receiver.wait_recv(Message(id), kWait));
+  const auto middle = [&](const proto::Recv& r) { return r.message_id == ids[1]; };
+  proto::Recv acked;
+  acked.message_id = ids[1];
+  receiver.recvack(acked);
+  ASSERT_TRUE(receiver.ping(kWait)) << receiver.close_reason();
+  while (receiver.wait_recv(middle, 0ms)) {  // copies written before the RECVACK was taken
+  }
+  int copies[3] = {0, 0, 0};
+  while (auto r = receiver.wait_recv(kQuiet + std::chrono::seconds(2))) {
+    for (int i = 0; i < 3; ++i) copies[i] += r->message_id == ids[i] ? 1 : 0;
+  }
+  EXPECT_EQ(copies[0], 2);
+  EXPECT_EQ(copies[1], 0) << "resent after its RECVACK";
+  EXPECT_EQ(copies[2], 2);
+}
+
 TEST_F(ResendTest, RecvackEndsTheResends) {
   const std::string b = Id("b");
   WkClient acknowledging = Connected(Options(b));  // acknowledges every RECV at once

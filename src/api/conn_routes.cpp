@@ -86,7 +86,7 @@ void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
 
 void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   const auto& c = ctx.engine.counters();
-  auto load = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  auto load = [](const engine::ShardedCounter& v) { return v.load(); };
   const auto store = ctx.engine.store_stats();
   std::string out;
   JsonWriter w(out);

@@ -81,7 +81,14 @@ void ClientConnection::handle(proto::Packet& packet) {
 }
 
 void ClientConnection::handle_recvack(const proto::Recvack& ack) {
-  unacked_.erase(ack.message_id);
+  for (auto& u : unacked_) {  // usually the first live entry
+    if (u.message && u.message_id == ack.message_id) {
+      u.message.reset();
+      --unacked_live_;
+      break;
+    }
+  }
+  while (!unacked_.empty() && !unacked_.front().message) unacked_.pop_front();
 }
 
 // --- sending ---------------------------------------------------------------------------------
@@ -196,8 +203,17 @@ void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   if (!message->header.no_persist) {
     // Kept for resending: re-encoding gives the same bytes (same key and IV on this connection).
     const auto& opt = gateway_.options();
-    if (unacked_.size() >= opt.max_unacked_recvs) unacked_.erase(unacked_.begin());
-    unacked_[message->message_id] = Unacked{message, 0, Clock::now() + opt.recv_retry_interval};
+    if (unacked_.size() >= 2 * opt.max_unacked_recvs) {
+      // Acknowledged entries behind an unacknowledged one: drop them (amortised, keeps order).
+      std::erase_if(unacked_, [](const Unacked& u) { return !u.message; });
+    }
+    while (unacked_live_ >= opt.max_unacked_recvs && !unacked_.empty()) {  // drop the oldest
+      if (unacked_.front().message) --unacked_live_;
+      unacked_.pop_front();
+    }
+    unacked_.push_back(
+        Unacked{message, message->message_id, 0, Clock::now() + opt.recv_retry_interval});
+    ++unacked_live_;
   }
 }
 
@@ -360,25 +376,24 @@ void ClientConnection::tick(Clock::time_point now) {
   if (state_ == State::kAuthenticated && now - last_inbound_ >= opt.idle_timeout) {
     return close("idle for longer than connIdleTime");
   }
-  for (auto it = unacked_.begin(); it != unacked_.end();) {
-    if (it->second.next_at > now) {
-      ++it;
-      continue;
-    }
-    if (it->second.attempts >= opt.recv_retry_max) {
-      it = unacked_.erase(it);
-      continue;
-    }
-    ++it->second.attempts;
-    it->second.next_at = now + opt.recv_retry_interval;
+  // Due entries are at the front; a resent one goes to the back with its next deadline.
+  while (!unacked_.empty() && unacked_.front().next_at <= now) {
+    Unacked due = std::move(unacked_.front());
+    unacked_.pop_front();
+    if (!due.message) continue;
+    --unacked_live_;
+    if (due.attempts >= opt.recv_retry_max) continue;
+    ++due.attempts;
+    due.next_at = now + opt.recv_retry_interval;
     Counters::add(gateway_.engine().counters().recv_retries);
-    if (!append_recv(*it->second.message)) {
+    if (!append_recv(*due.message)) {
       if (state_ == State::kClosed) return;
-      it = unacked_.erase(it);
       continue;
     }
-    ++it;
+    unacked_.push_back(std::move(due));
+    ++unacked_live_;
   }
+  while (!unacked_.empty() && !unacked_.front().message) unacked_.pop_front();
 }
 
 void ClientConnection::on_peer_closed(const std::string& why) {
@@ -410,6 +425,7 @@ void ClientConnection::finish_close(const std::string& reason) {
     registered_ = false;
   }
   unacked_.clear();
+  unacked_live_ = 0;
   acks_.clear();
   outbound_.clear();
   Counters::add(gateway_.engine().counters().connections_closed);

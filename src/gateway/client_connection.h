@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,7 +88,8 @@ class ClientConnection : public engine::ClientLink,
     ReasonCode reason = ReasonCode::kSuccess;
   };
   struct Unacked {
-    std::shared_ptr<const Message> message;
+    std::shared_ptr<const Message> message;  // null once acknowledged (or moved to the back)
+    int64_t message_id = 0;
     int attempts = 0;
     Clock::time_point next_at;
   };
@@ -143,7 +143,11 @@ class ClientConnection : public engine::ClientLink,
   std::deque<AckSlot> acks_;
   uint64_t ack_base_ = 0;  // slot number of acks_.front()
 
-  std::map<int64_t, Unacked> unacked_;  // by message_id
+  // RECVs awaiting their RECVACK, in the order they were written, which is also the order of
+  // their next_at (the retry interval is fixed and a resent one moves to the back). Clients
+  // acknowledge in order, so acknowledging and resending both work at the front.
+  std::deque<Unacked> unacked_;
+  size_t unacked_live_ = 0;  // entries with a message
   std::string scratch_payload_;
   std::string scratch_msg_key_;
 };
