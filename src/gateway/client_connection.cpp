@@ -377,7 +377,9 @@ void ClientConnection::tick(Clock::time_point now) {
     return close("idle for longer than connIdleTime");
   }
   // Due entries are at the front; a resent one goes to the back with its next deadline.
-  while (!unacked_.empty() && unacked_.front().next_at <= now) {
+  // At most one pass over what is queued now (a resent entry goes to the back).
+  for (size_t n = unacked_.size(); n > 0 && !unacked_.empty() && unacked_.front().next_at <= now;
+       --n) {
     Unacked due = std::move(unacked_.front());
     unacked_.pop_front();
     if (!due.message) continue;
