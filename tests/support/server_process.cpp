@@ -208,7 +208,12 @@ void ServerProcess::start() {
     spawn();
     const auto deadline = Clock::now() + options_.ready_timeout;
     while (Clock::now() < deadline) {
-      if (health_ok()) return;
+      // Ready only when this process says so: a /health answer alone could come from another
+      // server that took the port this one failed to bind.
+      if (running() && log().find("jindou started", log_before) != std::string::npos &&
+          health_ok()) {
+        return;
+      }
       if (auto status = wait_exit(std::chrono::milliseconds(50))) {
         const std::string output = log().substr(log_before);
         // Another process took one of the ports between picking and binding: pick again.
