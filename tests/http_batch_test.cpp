@@ -184,5 +184,42 @@ TEST_F(BatchTest, SubscribersFormValidatesItsFields) {
   EXPECT_TRUE(IsError(http().post("/message/sendbatch", bad_payload), 400, "payload"));
 }
 
+// With the default limit: one batch over many channels (and so over every shard) is one group
+// commit, including when some of its items are not stored (a repeated client_msg_no, a
+// no_persist message).
+class LargeBatchTest : public BlackBoxTest {
+ protected:
+  static void SetUpTestSuite() { StartServer(); }
+  int64_t GroupCommits() { return Int(http().get("/varz").json(), "group_commits"); }
+};
+
+TEST_F(LargeBatchTest, OneBatchIsOneGroupCommit) {
+  constexpr int kChannels = 64;
+  std::vector<std::string> groups;
+  for (int c = 0; c < kChannels; ++c) groups.push_back(Id("g"));
+  json::array items;
+  for (int i = 0; i < 3 * kChannels; ++i) {
+    items.push_back(
+        WithClientMsgNo(SendBody("alice", groups[i % kChannels], kGroup, "m" + std::to_string(i)),
+                        "cmn-" + std::to_string(i)));
+  }
+  items.push_back(WithClientMsgNo(SendBody("alice", groups[0], kGroup, "again"), "cmn-0"));
+  auto transient = SendBody("alice", groups[1], kGroup, "not stored");
+  transient["header"] = {{"no_persist", 1}};
+  items.push_back(transient);
+
+  const int64_t before = GroupCommits();
+  const HttpResult r = http().post("/message/sendbatch", items);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(GroupCommits() - before, 1) << "the batch was split over several group commits";
+  const json::value v = r.json();
+  ASSERT_EQ(v.as_array().size(), items.size());
+  for (int i = 0; i < 3 * kChannels; ++i) {
+    EXPECT_EQ(Int(v.as_array()[static_cast<size_t>(i)], "message_seq"), i / kChannels + 1);
+  }
+  EXPECT_EQ(Int(v.as_array()[3 * kChannels], "message_id"), Int(v.as_array()[0], "message_id"))
+      << "the repeated client_msg_no answers with the original";
+}
+
 }  // namespace
 }  // namespace jindou::testing

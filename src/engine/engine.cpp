@@ -4,6 +4,8 @@
 #include <atomic>
 #include <stdexcept>
 
+#include "store/write_set.h"
+
 namespace jindou::engine {
 
 Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
@@ -69,6 +71,11 @@ void Engine::send_batch(std::vector<SendRequest> requests,
   if (requests.empty()) {
     done({});
     return;
+  }
+  if (requests.size() > 1) {
+    // The stored ones go into one group commit, though several shards build them.
+    auto ticket = std::make_shared<store::CommitTicket>(static_cast<int64_t>(requests.size()));
+    for (auto& r : requests) r.ticket = ticket;
   }
   auto gather = std::make_shared<Gather>();
   gather->results.resize(requests.size());

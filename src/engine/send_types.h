@@ -9,6 +9,10 @@
 #include "model/error.h"
 #include "model/message.h"
 
+namespace jindou::store {
+class CommitTicket;
+}  // namespace jindou::store
+
 namespace jindou::engine {
 
 // Who is sending: the business backend over HTTP (trusted: no membership checks) or a client
@@ -34,6 +38,8 @@ struct SendRequest {
   std::string payload;
   // Non-empty: deliver to exactly these uids. Without a channel the message is not stored.
   std::vector<std::string> subscribers;
+  // Set by Engine::send_batch: the batch's stored messages go into one group commit.
+  std::shared_ptr<store::CommitTicket> ticket;
 };
 
 struct SendResult {

@@ -46,6 +46,12 @@ void GroupCommitter::stop() {
   if (sync_thread_.joinable()) sync_thread_.join();
 }
 
+void GroupCommitter::drop_item(CommitTicket& ticket) {
+  ticket.settle(1);
+  std::lock_guard lock(mu_);  // a waiting commit thread re-checks under this lock
+  cv_.notify_one();
+}
+
 uint64_t GroupCommitter::groups_written() const {
   std::lock_guard lock(mu_);
   return groups_;
@@ -92,11 +98,28 @@ void GroupCommitter::run() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;  // stopping and drained
       size_t ops = 0;
-      while (!queue_.empty() &&
-             (group.empty() || ops + queue_.front().writes.size() <= max_group_ops_)) {
-        ops += queue_.front().writes.size();
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      // Tickets with a part in this group: the group stays open until none has items to come.
+      std::vector<const CommitTicket*> tickets;
+      const auto incomplete = [&] {
+        std::erase_if(tickets, [](const CommitTicket* t) { return t->outstanding() <= 0; });
+        return !tickets.empty();
+      };
+      for (;;) {
+        while (!queue_.empty() &&
+               (group.empty() || ops + queue_.front().writes.size() <= max_group_ops_ ||
+                incomplete())) {
+          Pending& next = queue_.front();
+          ops += next.writes.size();
+          for (const auto& t : next.writes.tickets()) {
+            t.ticket->settle(t.items);
+            tickets.push_back(t.ticket.get());
+          }
+          group.push_back(std::move(next));
+          queue_.pop_front();
+        }
+        if (stopping_ || !failure_.ok() || !incomplete()) break;
+        // The rest of a ticket is being built on a shard and arrives within its turn.
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !incomplete(); });
       }
       failed = failure_;
     }

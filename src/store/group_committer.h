@@ -43,6 +43,8 @@ class GroupCommitter {
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   void submit(WriteSet writes, std::function<void(const Status&)> done);
+  // One item of `ticket` will not be submitted (refused, a duplicate, not stored).
+  void drop_item(CommitTicket& ticket);
   void stop();
 
   uint64_t groups_written() const;

@@ -229,5 +229,64 @@ TEST(GroupCommitter, StopSyncsPendingWork) {
   EXPECT_EQ(synced_when_reported.load(), 100);
 }
 
+// A write set holding part of a ticket keeps its group open until the rest of the ticket is
+// submitted or dropped; then all of it is written as one group.
+TEST(GroupCommitter, ATicketIsWrittenInOneGroup) {
+  std::mutex mu;
+  std::vector<size_t> group_sizes;
+  GroupCommitter committer(
+      [&](const std::vector<GroupCommitter::Pending>& group) {
+        std::lock_guard lock(mu);
+        group_sizes.push_back(group.size());
+        return Status{};
+      },
+      1000, [] { return Status{}; });
+  auto ticket = std::make_shared<CommitTicket>(4);
+  std::atomic<int> done{0};
+  auto part = [&](int items) {
+    WriteSet ws = one_op(items);
+    for (int i = 0; i < items; ++i) ws.join(ticket);
+    committer.submit(std::move(ws), [&](const Status& s) {
+      EXPECT_TRUE(s.ok());
+      ++done;
+    });
+  };
+  part(2);
+  // Give the commit thread every chance to write the first part alone (it must not).
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(group_sizes.empty()) << "written before the ticket was complete";
+  }
+  part(1);
+  committer.drop_item(*ticket);  // the fourth item is not stored
+  committer.stop();
+  EXPECT_EQ(done.load(), 2);
+  ASSERT_EQ(group_sizes.size(), 1u);
+  EXPECT_EQ(group_sizes[0], 2u);
+  EXPECT_EQ(ticket->outstanding(), 0);
+}
+
+// A ticket whose remaining items never come does not hold up shutdown.
+TEST(GroupCommitter, StopDoesNotWaitForAnIncompleteTicket) {
+  std::atomic<int> written{0};
+  std::promise<Status> result;
+  {
+    GroupCommitter committer(
+        [&](const std::vector<GroupCommitter::Pending>& group) {
+          written += static_cast<int>(group.size());
+          return Status{};
+        },
+        1000, [] { return Status{}; });
+    auto ticket = std::make_shared<CommitTicket>(2);
+    WriteSet ws = one_op(1);
+    ws.join(ticket);
+    committer.submit(std::move(ws), [&](const Status& s) { result.set_value(s); });
+    committer.stop();
+  }
+  EXPECT_EQ(written.load(), 1);
+  EXPECT_TRUE(result.get_future().get().ok());
+}
+
 }  // namespace
 }  // namespace jindou::store

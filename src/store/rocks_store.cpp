@@ -381,6 +381,10 @@ std::shared_ptr<const rocksdb::Snapshot> RocksStore::read_view() const {
   return durable_view_;
 }
 
+void RocksStore::drop_item(CommitTicket& ticket) {
+  committer_->drop_item(ticket);
+}
+
 void RocksStore::commit(WriteSet writes, CommitCallback done) {
   committer_->submit(std::move(writes), std::move(done));
 }
