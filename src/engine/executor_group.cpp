@@ -1,5 +1,7 @@
 #include "engine/executor_group.h"
 
+#include <iterator>
+
 namespace jindou::engine {
 namespace {
 
@@ -59,7 +61,22 @@ void ExecutorGroup::flush(size_t from) {
   while (!o.to[from].empty()) {
     auto own = std::move(o.to[from]);
     o.to[from] = {};
-    for (const auto& t : own) t();
+    for (size_t i = 0; i < own.size(); ++i) {
+      try {
+        own[i]();
+      } catch (...) {
+        // Keep what has not run (ahead of anything posted meanwhile) for the next flush, then
+        // let the io loop report the exception.
+        auto& rest = o.to[from];
+        rest.insert(rest.begin(), std::make_move_iterator(own.begin() + static_cast<long>(i) + 1),
+                    std::make_move_iterator(own.end()));
+        if (!rest.empty() && !o.flush_scheduled) {
+          o.flush_scheduled = true;
+          executors_[from]->post([this, from] { flush(from); });
+        }
+        throw;
+      }
+    }
   }
 }
 

@@ -81,7 +81,8 @@ void ClientConnection::handle(proto::Packet& packet) {
 }
 
 void ClientConnection::handle_recvack(const proto::Recvack& ack) {
-  for (auto& u : unacked_) {  // usually the first live entry
+  if (unacked_live_ == 0) return;  // e.g. acknowledgements of no_persist RECVs
+  for (auto& u : unacked_) {       // usually the first live entry
     if (u.message && u.message_id == ack.message_id) {
       u.message.reset();
       --unacked_live_;

@@ -5,10 +5,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
+
 namespace jindou::store {
 
-GroupCommitter::GroupCommitter(WriteGroup write, size_t max_group_ops, SyncWritten sync)
-    : write_(std::move(write)), max_group_ops_(max_group_ops), sync_(std::move(sync)) {
+GroupCommitter::GroupCommitter(WriteGroup write, size_t max_group_ops, SyncWritten sync,
+                               std::chrono::milliseconds max_ticket_wait)
+    : write_(std::move(write)),
+      max_group_ops_(max_group_ops),
+      sync_(std::move(sync)),
+      max_ticket_wait_(max_ticket_wait) {
   if (sync_) sync_thread_ = std::thread([this] { run_sync(); });
   thread_ = std::thread([this] { run(); });
 }
@@ -21,9 +28,9 @@ void GroupCommitter::submit(WriteSet writes, std::function<void(const Status&)> 
   Status refused;
   {
     std::lock_guard lock(mu_);
-    if (!failure_.ok()) {
-      refused = failure_;
-    } else if (stopping_) {
+    // After a failure, submissions still queue: they are refused in order, after the groups
+    // submitted before them are reported.
+    if (stopping_) {
       refused = Error::unavailable("the server is shutting down");
     } else {
       queue_.push_back(Pending{std::move(writes), std::move(done)});
@@ -80,7 +87,10 @@ void raise_priority() {
 void GroupCommitter::report(std::vector<Pending>& group, const Status& result) {
   {
     std::lock_guard lock(mu_);
-    if (!result.ok() && failure_.ok()) failure_ = result;
+    if (!result.ok() && failure_.ok()) {
+      failure_ = result;
+      cv_.notify_one();  // a commit thread waiting for a ticket stops waiting
+    }
     ++groups_;
     if (group.size() > largest_) largest_ = group.size();
   }
@@ -100,6 +110,7 @@ void GroupCommitter::run() {
       size_t ops = 0;
       // Tickets with a part in this group: the group stays open until none has items to come.
       std::vector<const CommitTicket*> tickets;
+      std::optional<std::chrono::steady_clock::time_point> waiting_since;
       const auto incomplete = [&] {
         std::erase_if(tickets, [](const CommitTicket* t) { return t->outstanding() <= 0; });
         return !tickets.empty();
@@ -118,8 +129,14 @@ void GroupCommitter::run() {
           queue_.pop_front();
         }
         if (stopping_ || !failure_.ok() || !incomplete()) break;
-        // The rest of a ticket is being built on a shard and arrives within its turn.
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !incomplete(); });
+        // The rest of a ticket is being built on a shard and arrives within its turn. Under a
+        // stream of batches from many callers tickets could chain without end: the wait is
+        // bounded (a batch may then span two group commits).
+        if (!waiting_since) waiting_since = std::chrono::steady_clock::now();
+        const bool woke = cv_.wait_until(lock, *waiting_since + max_ticket_wait_, [&] {
+          return stopping_ || !failure_.ok() || !queue_.empty() || !incomplete();
+        });
+        if (!woke) break;
       }
       failed = failure_;
     }

@@ -240,7 +240,7 @@ TEST(GroupCommitter, ATicketIsWrittenInOneGroup) {
         group_sizes.push_back(group.size());
         return Status{};
       },
-      1000, [] { return Status{}; });
+      1000, [] { return Status{}; }, std::chrono::seconds(60));
   auto ticket = std::make_shared<CommitTicket>(4);
   std::atomic<int> done{0};
   auto part = [&](int items) {
@@ -286,6 +286,62 @@ TEST(GroupCommitter, StopDoesNotWaitForAnIncompleteTicket) {
   }
   EXPECT_EQ(written.load(), 1);
   EXPECT_TRUE(result.get_future().get().ok());
+}
+
+// A ticket whose other items never come holds its group only briefly.
+TEST(GroupCommitter, AnIncompleteTicketDoesNotHoldTheGroupForever) {
+  GroupCommitter committer([](const std::vector<GroupCommitter::Pending>&) { return Status{}; },
+                           1000, [] { return Status{}; });
+  auto ticket = std::make_shared<CommitTicket>(2);
+  WriteSet ws = one_op(1);
+  ws.join(ticket);
+  std::promise<Status> result;
+  committer.submit(std::move(ws), [&](const Status& s) { result.set_value(s); });
+  auto future = result.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(future.get().ok());
+}
+
+// After a failed write, later submissions are refused in order: after the groups submitted
+// before them have been reported.
+TEST(GroupCommitter, RefusalsAfterAFailureKeepSubmissionOrder) {
+  std::promise<void> sync_started;
+  std::promise<void> release_sync;
+  auto release = release_sync.get_future().share();
+  std::atomic<int> writes{0};
+  std::atomic<bool> first_sync{true};
+  GroupCommitter committer(
+      [&](const std::vector<GroupCommitter::Pending>&) -> Status {
+        return writes.fetch_add(1) == 0 ? Status{} : Status(Error::unavailable("disk gone"));
+      },
+      1000,
+      [&]() -> Status {
+        if (first_sync.exchange(false)) {
+          sync_started.set_value();
+          release.wait();
+        }
+        return Status{};
+      });
+  std::mutex mu;
+  std::vector<std::pair<char, bool>> reported;
+  std::promise<void> all;
+  auto record = [&](char name) {
+    return [&, name](const Status& s) {
+      std::lock_guard lock(mu);
+      reported.emplace_back(name, s.ok());
+      if (reported.size() == 3) all.set_value();
+    };
+  };
+  committer.submit(one_op(1), record('a'));
+  sync_started.get_future().wait();          // a is written, its sync is held
+  committer.submit(one_op(2), record('b'));  // its write fails
+  while (!committer.failed()) std::this_thread::yield();
+  committer.submit(one_op(3), record('c'));  // refused, but not before a is reported
+  release_sync.set_value();
+  all.get_future().wait();
+  committer.stop();
+  const std::vector<std::pair<char, bool>> expected = {{'a', true}, {'b', false}, {'c', false}};
+  EXPECT_EQ(reported, expected);
 }
 
 }  // namespace

@@ -220,6 +220,13 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
     store->queue_position_ = get_u64((*position)->data());
   }
   RocksStore* raw = store.get();
+  if (opt.sync_writes) {
+    // Reads see this until the first sync: nothing written later is readable before it is
+    // durable, not even the first group.
+    store->durable_view_.reset(db->GetSnapshot(), [db](const rocksdb::Snapshot* snapshot) {
+      db->ReleaseSnapshot(snapshot);
+    });
+  }
   GroupCommitter::SyncWritten sync;
   if (opt.sync_writes) sync = [raw] { return raw->sync_written(); };
   store->committer_ = std::make_unique<GroupCommitter>(
