@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -128,6 +129,15 @@ inline bool Eventually(const std::function<bool()>& condition,
 // Base of the suites: one server per suite (StartServer in SetUpTestSuite), one client per test.
 class BlackBoxTest : public ::testing::Test {
  protected:
+  // StartServer with configuration settings, each "key=value" (passed as -o key=value).
+  static void StartServerWith(std::initializer_list<std::string> settings) {
+    ServerOptions options;
+    for (const auto& setting : settings) {
+      options.args.push_back("-o");
+      options.args.push_back(setting);
+    }
+    StartServer(std::move(options));
+  }
   static void StartServer(ServerOptions options = {}) {
     start_error_.clear();
     try {

@@ -292,11 +292,7 @@ TEST_F(EncryptedTest, SendsFarBeyondTheReadAheadLimitAreAllAcknowledged) {
 // lost or reordered on the way.
 class ReadAheadLimitTest : public WkClientTest {
  protected:
-  static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "connection.maxInflightSends=2"};
-    StartServer(std::move(options));
-  }
+  static void SetUpTestSuite() { StartServerWith({"connection.maxInflightSends=2"}); }
 };
 
 TEST_F(ReadAheadLimitTest, ReadingPausesAndResumesWithoutLosingSends) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -16,6 +17,31 @@ WriteSet one_op(int i) {
   ws.put_cursor("k" + std::to_string(i), "v");
   return ws;
 }
+
+// Records the order in which callbacks report; wait() returns once `expected` have.
+class ReportLog {
+ public:
+  explicit ReportLog(size_t expected) : expected_(expected) {}
+  std::function<void(const Status&)> callback(int i) {
+    return [this, i](const Status& s) {
+      EXPECT_TRUE(s.ok()) << "submission " << i;
+      std::lock_guard lock(mu_);
+      order_.push_back(i);
+      if (order_.size() == expected_) done_.set_value();
+    };
+  }
+  void wait() { done_.get_future().wait(); }
+  std::vector<int> order() {
+    std::lock_guard lock(mu_);
+    return order_;
+  }
+
+ private:
+  const size_t expected_;
+  std::mutex mu_;
+  std::vector<int> order_;
+  std::promise<void> done_;
+};
 
 TEST(GroupCommitter, BatchesWhatArrivesDuringAWriteAndKeepsOrder) {
   std::promise<void> first_write_started;
@@ -33,36 +59,23 @@ TEST(GroupCommitter, BatchesWhatArrivesDuringAWriteAndKeepsOrder) {
         return Status{};
       },
       1000);
-  std::mutex mu;
-  std::vector<int> completed;
-  std::promise<void> all_done;
   constexpr int kCount = 50;
-  auto record = [&](int i) {
-    return [&, i](const Status& s) {
-      ASSERT_TRUE(s.ok());
-      std::lock_guard lock(mu);
-      completed.push_back(i);
-      if (completed.size() == kCount) all_done.set_value();
-    };
-  };
-  committer.submit(one_op(0), record(0));
+  ReportLog log(kCount);
+  committer.submit(one_op(0), log.callback(0));
   first_write_started.get_future().wait();
-  for (int i = 1; i < kCount; ++i) committer.submit(one_op(i), record(i));
+  for (int i = 1; i < kCount; ++i) committer.submit(one_op(i), log.callback(i));
   release_first_write.set_value();
-  all_done.get_future().wait();
+  log.wait();
   committer.stop();
   ASSERT_EQ(group_sizes.size(), 2u);  // the 49 that queued during the first write went together
   EXPECT_EQ(group_sizes[0], 1u);
   EXPECT_EQ(group_sizes[1], 49u);
-  for (int i = 0; i < kCount; ++i) EXPECT_EQ(completed[i], i);
+  const std::vector<int> order = log.order();
+  for (int i = 0; i < kCount; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], i);
 }
 
-TEST(GroupCommitter, AFailedWriteFailsEverythingAfterIt) {
-  GroupCommitter committer(
-      [](const std::vector<GroupCommitter::Pending>&) -> Status {
-        return Error::unavailable("disk on fire");
-      },
-      1000);
+// Submits one set, which fails, then another, which fails with the same 503.
+void ExpectFailureSticks(GroupCommitter& committer) {
   std::promise<Status> first;
   committer.submit(one_op(1), [&](const Status& s) { first.set_value(s); });
   EXPECT_FALSE(first.get_future().get().ok());
@@ -74,25 +87,51 @@ TEST(GroupCommitter, AFailedWriteFailsEverythingAfterIt) {
   EXPECT_EQ(s.error().status, 503);
 }
 
+TEST(GroupCommitter, AFailedWriteFailsEverythingAfterIt) {
+  GroupCommitter committer(
+      [](const std::vector<GroupCommitter::Pending>&) -> Status {
+        return Error::unavailable("disk on fire");
+      },
+      1000);
+  ExpectFailureSticks(committer);
+}
+
+// stop() writes (and, with a sync function, syncs) what is pending before it returns.
 TEST(GroupCommitter, StopWritesPendingWork) {
-  std::atomic<int> written{0};
-  std::atomic<int> completed{0};
-  {
-    GroupCommitter committer(
-        [&](const std::vector<GroupCommitter::Pending>& group) {
-          written += static_cast<int>(group.size());
+  for (const bool with_sync : {false, true}) {
+    SCOPED_TRACE(with_sync ? "with a sync function" : "without a sync function");
+    std::atomic<int> written{0};
+    std::atomic<int> synced{0};
+    std::atomic<int> completed{0};
+    std::atomic<int> synced_when_reported{0};
+    {
+      GroupCommitter::SyncWritten sync;
+      if (with_sync) {
+        sync = [&]() -> Status {
+          synced = written.load();
           return Status{};
-        },
-        1000);
-    for (int i = 0; i < 100; ++i) {
-      committer.submit(one_op(i), [&](const Status& s) {
-        if (s.ok()) ++completed;
-      });
+        };
+      }
+      GroupCommitter committer(
+          [&](const std::vector<GroupCommitter::Pending>& group) {
+            written += static_cast<int>(group.size());
+            return Status{};
+          },
+          1000, sync);
+      for (int i = 0; i < 100; ++i) {
+        committer.submit(one_op(i), [&](const Status& s) {
+          if (s.ok()) ++completed;
+          if (synced.load() > synced_when_reported.load()) synced_when_reported = synced.load();
+        });
+      }
+      committer.stop();
     }
-    committer.stop();
+    EXPECT_EQ(written.load(), 100);
+    EXPECT_EQ(completed.load(), 100);
+    if (with_sync) {
+      EXPECT_EQ(synced_when_reported.load(), 100);
+    }
   }
-  EXPECT_EQ(written.load(), 100);
-  EXPECT_EQ(completed.load(), 100);
 }
 
 TEST(GroupCommitter, RespectsTheOpsLimitPerGroup) {
@@ -143,22 +182,13 @@ TEST(GroupCommitter, WritesOverlapTheSyncAndReportsWaitForIt) {
         }
         return Status{};
       });
-  std::vector<int> reported;
-  std::promise<void> all_done;
   constexpr int kCount = 20;
-  auto record = [&](int i) {
-    return [&, i](const Status& s) {
-      EXPECT_TRUE(s.ok());
-      std::lock_guard lock(mu);
-      reported.push_back(i);
-      if (reported.size() == kCount) all_done.set_value();
-    };
-  };
-  committer.submit(one_op(0), record(0));
+  ReportLog log(kCount);
+  committer.submit(one_op(0), log.callback(0));
   first_sync_started.get_future().wait();
   // While the first sync is held, more groups are written but none is reported.
   for (int i = 1; i < kCount; ++i) {
-    committer.submit(one_op(i), record(i));
+    committer.submit(one_op(i), log.callback(i));
     for (;;) {  // each waits for the previous to be written: one group each
       {
         std::lock_guard lock(mu);
@@ -167,17 +197,15 @@ TEST(GroupCommitter, WritesOverlapTheSyncAndReportsWaitForIt) {
       std::this_thread::yield();
     }
   }
-  {
-    std::lock_guard lock(mu);
-    EXPECT_TRUE(reported.empty()) << "reported before its sync";
-  }
+  EXPECT_TRUE(log.order().empty()) << "reported before its sync";
   release_first_sync.set_value();
-  all_done.get_future().wait();
+  log.wait();
   committer.stop();
   EXPECT_EQ(syncs.load(), 2) << "one sync for the 19 groups written during the first";
   ASSERT_EQ(written_before_sync.size(), 2u);
   EXPECT_EQ(written_before_sync[1], static_cast<size_t>(kCount));
-  for (int i = 0; i < kCount; ++i) EXPECT_EQ(reported[static_cast<size_t>(i)], i);
+  const std::vector<int> order = log.order();
+  for (int i = 0; i < kCount; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], i);
 }
 
 // A failed sync fails the groups it covered and every later one, even if a later sync would
@@ -190,43 +218,7 @@ TEST(GroupCommitter, AFailedSyncFailsEverythingAfterIt) {
                              if (syncs.fetch_add(1) == 0) return Error::unavailable("fsync failed");
                              return Status{};
                            });
-  std::promise<Status> first;
-  committer.submit(one_op(1), [&](const Status& s) { first.set_value(s); });
-  EXPECT_FALSE(first.get_future().get().ok());
-  EXPECT_TRUE(committer.failed());
-  std::promise<Status> second;
-  committer.submit(one_op(2), [&](const Status& s) { second.set_value(s); });
-  EXPECT_FALSE(second.get_future().get().ok());
-}
-
-// stop() writes and syncs what is pending before it returns.
-TEST(GroupCommitter, StopSyncsPendingWork) {
-  std::atomic<int> written{0};
-  std::atomic<int> synced_when_reported{0};
-  std::atomic<int> synced{0};
-  std::atomic<int> completed{0};
-  {
-    GroupCommitter committer(
-        [&](const std::vector<GroupCommitter::Pending>& group) {
-          written += static_cast<int>(group.size());
-          return Status{};
-        },
-        1000,
-        [&]() -> Status {
-          synced = written.load();
-          return Status{};
-        });
-    for (int i = 0; i < 100; ++i) {
-      committer.submit(one_op(i), [&](const Status& s) {
-        if (s.ok()) ++completed;
-        if (synced.load() > synced_when_reported.load()) synced_when_reported = synced.load();
-      });
-    }
-    committer.stop();
-  }
-  EXPECT_EQ(written.load(), 100);
-  EXPECT_EQ(completed.load(), 100);
-  EXPECT_EQ(synced_when_reported.load(), 100);
+  ExpectFailureSticks(committer);
 }
 
 // A write set holding part of a ticket keeps its group open until the rest of the ticket is
