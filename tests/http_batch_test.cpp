@@ -9,9 +9,7 @@ constexpr int kMaxBatch = 3;
 class BatchTest : public BlackBoxTest {
  protected:
   static void SetUpTestSuite() {
-    ServerOptions options;
-    options.args = {"-o", "message.maxBatch=" + std::to_string(kMaxBatch)};
-    StartServer(std::move(options));
+    StartServerWith({"message.maxBatch=" + std::to_string(kMaxBatch)});
   }
 
   HttpResult Batch(const json::array& items) { return http().post("/message/sendbatch", items); }

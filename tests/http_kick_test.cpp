@@ -114,11 +114,7 @@ TEST_F(KickTest, ConnKickOfAnOfflineUserAndInvalidRequests) {
 
 class DeviceQuitTest : public KickTest {
  protected:
-  static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "tokenAuthOn=true"};
-    StartServer(std::move(options));
-  }
+  static void SetUpTestSuite() { StartServerWith({"tokenAuthOn=true"}); }
 
   ClientOptions WithToken(const std::string& uid, uint8_t flag, Transport transport) {
     ClientOptions o = Device(uid, flag, transport);

@@ -12,9 +12,7 @@ constexpr int kMaxPayload = 1024;
 class SendTest : public BlackBoxTest {
  protected:
   static void SetUpTestSuite() {
-    ServerOptions options;
-    options.args = {"-o", "message.maxPayloadBytes=" + std::to_string(kMaxPayload)};
-    StartServer(std::move(options));
+    StartServerWith({"message.maxPayloadBytes=" + std::to_string(kMaxPayload)});
   }
 
   // POST /message with `key` = `value` in the channel; the HTTP answer.

@@ -36,9 +36,7 @@ constexpr auto kQuiet = 3500ms;
 class ResendTest : public WkClientTest {
  protected:
   static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "delivery.retryInterval=1s", "-o", "delivery.retryMaxCount=2"};
-    StartServer(std::move(options));
+    StartServerWith({"delivery.retryInterval=1s", "delivery.retryMaxCount=2"});
   }
 
   WkClient NotAcknowledging(const std::string& uid, Transport transport = Transport::kTcp) {

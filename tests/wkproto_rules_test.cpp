@@ -270,11 +270,7 @@ class PlaintextRulesTest : public PlaintextTest {};
 
 class ProxyProtocolTest : public WkClientTest {
  protected:
-  static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "proxyProtocol=true"};
-    StartServer(std::move(options));
-  }
+  static void SetUpTestSuite() { StartServerWith({"proxyProtocol=true"}); }
 };
 
 TEST_F(ProxyProtocolTest, TrustedHeaderNamesTheClientAddress) {
@@ -320,11 +316,7 @@ TEST_F(PlaintextRulesTest, PacketsBehindConnectInTheSameWriteAreProcessed) {
 
 class TokenAuthTest : public WkClientTest {
  protected:
-  static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "tokenAuthOn=true"};
-    StartServer(std::move(options));
-  }
+  static void SetUpTestSuite() { StartServerWith({"tokenAuthOn=true"}); }
 
   void SetToken(const std::string& uid, const std::string& token, int device_level) {
     ASSERT_TRUE(IsOk(http().post(
@@ -402,11 +394,7 @@ TEST_F(TokenAuthTest, MasterTokenRegistrationKicksTheUsersConnections) {
 
 class IdleTest : public WkClientTest {
  protected:
-  static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "connIdleTime=1s"};
-    StartServer(std::move(options));
-  }
+  static void SetUpTestSuite() { StartServerWith({"connIdleTime=1s"}); }
 };
 
 TEST_F(IdleTest, SilentConnectionIsClosed) {

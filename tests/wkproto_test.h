@@ -67,11 +67,7 @@ class EncryptedTest : public WkClientTest {
 
 class PlaintextTest : public WkClientTest {
  protected:
-  static void SetUpTestSuite() {
-    jindou::testing::ServerOptions options;
-    options.args = {"-o", "disableEncryption=true"};
-    StartServer(std::move(options));
-  }
+  static void SetUpTestSuite() { StartServerWith({"disableEncryption=true"}); }
   bool Encrypted() const override { return false; }
 };
 
