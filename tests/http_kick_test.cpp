@@ -15,9 +15,6 @@ namespace jindou::client {
 namespace {
 
 namespace json = boost::json;
-using jindou::testing::Eventually;
-using jindou::testing::IsError;
-using jindou::testing::IsOk;
 
 // The next packet of `client` is DISCONNECT with reason 12, and the server closes the connection
 // afterwards.

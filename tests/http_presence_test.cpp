@@ -15,10 +15,6 @@ namespace jindou::client {
 namespace {
 
 namespace json = boost::json;
-using jindou::testing::Eventually;
-using jindou::testing::Int;
-using jindou::testing::IsError;
-using jindou::testing::Str;
 
 class PresenceTest : public EncryptedTest {
  protected:

@@ -15,8 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
-using jindou::testing::Eventually;
-using jindou::testing::SendBody;
 
 // How long to watch for a further copy once none is due: beyond twice the retry interval.
 constexpr auto kQuiet = 3500ms;

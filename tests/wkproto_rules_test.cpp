@@ -13,7 +13,6 @@ namespace jindou::client {
 namespace {
 
 namespace json = boost::json;
-using jindou::testing::IsOk;
 
 class RulesTest : public EncryptedTest {
  protected:

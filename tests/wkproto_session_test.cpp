@@ -18,9 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-using jindou::testing::Int;
-using jindou::testing::kPerson;
-using jindou::testing::Text;
 namespace json = boost::json;
 
 // --- CONNACK -------------------------------------------------------------------------------

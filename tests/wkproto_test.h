@@ -15,6 +15,18 @@
 
 namespace jindou::client {
 
+// The black-box helpers the client-protocol tests use.
+using jindou::testing::Eventually;
+using jindou::testing::Int;
+using jindou::testing::IsError;
+using jindou::testing::IsOk;
+using jindou::testing::kPerson;
+using jindou::testing::SendBody;
+using jindou::testing::ServerOptions;
+using jindou::testing::ServerProcess;
+using jindou::testing::Str;
+using jindou::testing::Text;
+
 inline constexpr std::chrono::milliseconds kWait = std::chrono::seconds(10);
 // Non-ASCII on purpose: the payload must arrive byte for byte.
 inline constexpr std::string_view kText = R"({"content":"héllo 世界 🚀","type":1})";

@@ -20,10 +20,6 @@ namespace jindou::client {
 namespace {
 
 namespace json = boost::json;
-using jindou::testing::Int;
-using jindou::testing::ServerOptions;
-using jindou::testing::ServerProcess;
-using jindou::testing::Str;
 
 class WssTest : public WkClientTest {
  protected:

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "client/scripted_peer.h"
 #include "client/wk_client.h"
 #include "proto/codec.h"
 #include "proto/crypto.h"
@@ -25,39 +26,22 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kWait = 10s;
 
-// Accepts one TCP connection on a free loopback port and runs `script` on it on its own thread.
-// Declare it before the client, so the client closes first and a script waiting for EOF ends.
+// Accepts one TCP connection and runs `script` on it (see ScriptedPeer).
 class ScriptedServer {
  public:
   using Script = std::function<void(tcp::socket&)>;
 
-  explicit ScriptedServer(Script script) {
-    thread_ = std::thread([this, script = std::move(script)] {
-      try {
-        tcp::socket socket = acceptor_.accept();
-        socket.set_option(tcp::no_delay(true));
-        script(socket);
-      } catch (const std::exception&) {
-        // The client went away mid-script; the test's own assertions tell what matters.
-      }
-    });
-  }
-  ~ScriptedServer() { thread_.join(); }
-  ScriptedServer(const ScriptedServer&) = delete;
-  ScriptedServer& operator=(const ScriptedServer&) = delete;
+  explicit ScriptedServer(Script script)
+      : peer_([script = std::move(script)](tcp::acceptor& acceptor) {
+          tcp::socket socket = acceptor.accept();
+          socket.set_option(tcp::no_delay(true));
+          script(socket);
+        }) {}
 
-  ClientOptions Options() const {
-    ClientOptions o;
-    o.port = acceptor_.local_endpoint().port();
-    o.uid = "u1";
-    o.io_timeout = kWait;
-    return o;
-  }
+  ClientOptions Options() const { return peer_.options(Transport::kTcp); }
 
  private:
-  asio::io_context io_;
-  tcp::acceptor acceptor_{io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
-  std::thread thread_;
+  ScriptedPeer peer_;
 };
 
 // The next packet the client sends; throws on EOF.
@@ -96,15 +80,7 @@ proto::SessionCrypto Handshake(tcp::socket& socket, proto::FrameDecoder& decoder
 
 // A RECV sealed for `session`; `tamper` changes its msg_key.
 std::string SealedRecv(proto::SessionCrypto& session, std::string_view plaintext, bool tamper) {
-  proto::RecvView recv;
-  recv.flags = proto::kFlagRedDot | proto::kFlagSyncOnce;
-  recv.from_uid = "u2";
-  recv.channel_id = "u2";
-  recv.channel_type = 1;
-  recv.client_msg_no = "cmn-1";
-  recv.message_id = 42;
-  recv.message_seq = 7;
-  recv.timestamp = 1'700'000'000;
+  proto::RecvView recv = SampleRecv(proto::kFlagRedDot | proto::kFlagSyncOnce);
   std::string payload;
   std::string msg_key;
   session.seal_recv(recv, plaintext, payload, msg_key);
