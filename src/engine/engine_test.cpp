@@ -14,9 +14,14 @@ TEST_F(EngineTest, ConcurrentSendsToOneChannelGetGapFreeSeqs) {
   std::promise<void> all;
   for (int i = 0; i < kCount; ++i) {
     engine_->send(http("u" + std::to_string(i % 7), "g1", kChannelGroup), [&](SendResult r) {
-      std::lock_guard lock(mu);
-      results.push_back(std::move(r));
-      if (results.size() == kCount) all.set_value();
+      bool last = false;
+      {
+        std::lock_guard lock(mu);
+        results.push_back(std::move(r));
+        last = results.size() == kCount;
+      }
+      // Signalled after the lock is released: the waiting test may return and destroy `mu`.
+      if (last) all.set_value();
     });
   }
   all.get_future().wait();

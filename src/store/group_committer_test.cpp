@@ -25,9 +25,13 @@ class ReportLog {
   std::function<void(const Status&)> callback(int i) {
     return [this, i](const Status& s) {
       EXPECT_TRUE(s.ok()) << "submission " << i;
-      std::lock_guard lock(mu_);
-      order_.push_back(i);
-      if (order_.size() == expected_) done_.set_value();
+      bool last = false;
+      {
+        std::lock_guard lock(mu_);
+        order_.push_back(i);
+        last = order_.size() == expected_;
+      }
+      if (last) done_.set_value();  // after unlocking: the waiter may destroy this log
     };
   }
   void wait() { done_.get_future().wait(); }
@@ -319,9 +323,13 @@ TEST(GroupCommitter, RefusalsAfterAFailureKeepSubmissionOrder) {
   std::promise<void> all;
   auto record = [&](char name) {
     return [&, name](const Status& s) {
-      std::lock_guard lock(mu);
-      reported.emplace_back(name, s.ok());
-      if (reported.size() == 3) all.set_value();
+      bool last = false;
+      {
+        std::lock_guard lock(mu);
+        reported.emplace_back(name, s.ok());
+        last = reported.size() == 3;
+      }
+      if (last) all.set_value();
     };
   };
   committer.submit(one_op(1), record('a'));
