@@ -139,5 +139,42 @@ TEST_F(GatewayTest, BadBytesOnOneConnectionLeaveTheOthersAlone) {
   EXPECT_TRUE(b.ping(kWait));
 }
 
+// Shutdown waits (up to 10 s) only for connections that are really open: clients that came and
+// went before SIGTERM must not be counted, and the ones still connected are closed.
+TEST(GatewayShutdownTest, SigtermCountsOnlyTheClientsStillConnected) {
+  ServerProcess server;
+  server.start();
+  auto options = [&](const std::string& uid, Transport transport) {
+    ClientOptions o;
+    o.host = server.host();
+    o.port = transport == Transport::kTcp ? server.tcp_port() : server.ws_port();
+    o.transport = transport;
+    o.uid = uid;
+    return o;
+  };
+  jindou::testing::HttpClient http(server.host(), server.http_port());
+  auto connections = [&] { return Int(http.get("/varz").json(), "connections"); };
+  {
+    WkClient gone_tcp(options("gone-tcp", Transport::kTcp));
+    ASSERT_EQ(gone_tcp.connect().reason_code, ReasonCode::kSuccess);
+    WkClient gone_ws(options("gone-ws", Transport::kWebSocket));
+    ASSERT_EQ(gone_ws.connect().reason_code, ReasonCode::kSuccess);
+    WkClient never_connected(options("silent", Transport::kTcp));
+    never_connected.open();
+    gone_tcp.disconnect();
+    gone_ws.disconnect();
+    never_connected.disconnect();
+  }
+  WkClient stays(options("stays", Transport::kTcp));
+  ASSERT_EQ(stays.connect().reason_code, ReasonCode::kSuccess);
+  ASSERT_TRUE(Eventually([&] { return connections() == 1; })) << server.log();
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  EXPECT_TRUE(stays.wait_closed(kWait)) << "the connected client is closed";
+  const std::string log = server.log();
+  EXPECT_EQ(log.find("still open after"), std::string::npos)
+      << "shutdown waited for connections that had already closed\n"
+      << log;
+}
+
 }  // namespace
 }  // namespace jindou::client

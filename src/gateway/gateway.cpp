@@ -207,7 +207,9 @@ void Gateway::adopt(size_t index, std::shared_ptr<ClientConnection> connection) 
 }
 
 void Gateway::forget(size_t index, uint64_t id) {
-  impl_->sets[index]->connections.erase(id);
+  if (impl_->sets[index]->connections.erase(id) > 0) {
+    open_.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace jindou::gateway

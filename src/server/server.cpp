@@ -135,6 +135,12 @@ void Server::shutdown() {
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  const size_t http_open = http_ ? http_->connections_open() : 0;
+  const size_t clients_open = gateway_ ? gateway_->connections_open() : 0;
+  if (http_open + clients_open > 0) {
+    spdlog::warn("{} HTTP and {} client connections still open after 10 s: closing them", http_open,
+                 clients_open);
+  }
   // Close what is still open, make every commit already handed over durable (their callbacks
   // still run on the io threads, which may also still read), let the io threads finish their
   // queued work and stop, and only then close the database.
