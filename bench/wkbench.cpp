@@ -186,7 +186,10 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
       pump(o_.rate > 0 ? 0 : -1);
     } else if (auto* sendack = std::get_if<proto::Sendack>(&packet_)) {
       --inflight_;
-      if (sendack->reason_code != ReasonCode::kSuccess) shared_.ack_errors.fetch_add(1);
+      if (sendack->reason_code != ReasonCode::kSuccess && shared_.ack_errors.fetch_add(1) < 5) {
+        std::fprintf(stderr, "%s: SENDACK reason %d\n", uid_.c_str(),
+                     static_cast<int>(sendack->reason_code));
+      }
       if (shared_.measuring) {
         const auto at = sent_at_[sendack->client_seq % sent_at_.size()];
         hist_.record(static_cast<uint64_t>((Clock::now() - at).count()));
