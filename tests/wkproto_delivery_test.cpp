@@ -207,5 +207,30 @@ TEST_F(SlowConsumerTest, ClientThatStopsReadingIsDisconnected) {
   EXPECT_TRUE(returning.ping(kWait)) << "the slow user may connect again";
 }
 
+// The output budget also holds when it fills with SENDACKs: SENDs answered at once (here with a
+// wrong msg_key, reason 9) from a client that never reads.
+TEST_F(SlowConsumerTest, ClientThatSendsWithoutReadingIsDisconnected) {
+  const std::string slow_uid = Id("flood");
+  WkClient slow = Connected(Options(slow_uid));
+  slow.stop_reading();
+  const uint64_t before = SlowConsumers();
+  SendOptions wrong_key;
+  wrong_key.msg_key = "0123456789abcdef0123456789abcdef";
+  const PreparedSend one = slow.prepare_send(Id("peer"), kChannelPerson, "x", wrong_key);
+  std::string batch;
+  for (int i = 0; i < 10000; ++i) batch += one.bytes;
+  // At most 200 MiB of SENDs (about 10 million SENDACKs).
+  int batches = 0;
+  while (batches < 200 * 1024 * 1024 / static_cast<int>(batch.size()) &&
+         SlowConsumers() == before) {
+    slow.send_raw(batch);
+    ++batches;
+  }
+  ASSERT_GT(SlowConsumers(), before) << "still connected after " << batches * 10000 << " SENDs";
+  EXPECT_TRUE(Eventually([&] { return ConnectionsOf(slow_uid) == 0; }));
+  WkClient other = Connected(Options(Id("other")));
+  EXPECT_TRUE(other.ping(kWait)) << "the server carries on";
+}
+
 }  // namespace
 }  // namespace jindou::client

@@ -257,7 +257,7 @@ void ClientTransport::mark_closed(std::string reason) {
 }
 
 void ClientTransport::read_next() {
-  if (closed_) return;
+  if (closed_ || reading_stopped_) return;
   async_read([this](const ErrorCode& ec, const Chunk& chunk) {
     if (closed_) return;
     if (ec) {

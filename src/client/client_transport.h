@@ -60,6 +60,9 @@ class ClientTransport {
   bool run_until(Clock::time_point deadline, const std::function<bool()>& ready);
   // Closes the socket now; `reason` becomes close_reason() unless the connection already ended.
   void close(const std::string& reason);
+  // No read is started after the one outstanding now: to the server this client has stopped
+  // reading, while it can still write.
+  void stop_reading() { reading_stopped_ = true; }
 
   bool closed() const { return closed_; }
   // Why the connection ended, e.g. "closed by the server (EOF)".
@@ -91,6 +94,7 @@ class ClientTransport {
   ChunkHandler on_chunk_;
   std::deque<std::string> out_;  // front() is being written while write_in_flight_
   bool write_in_flight_ = false;
+  bool reading_stopped_ = false;
   bool closed_ = false;
   std::string close_reason_;
 };

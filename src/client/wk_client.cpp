@@ -187,6 +187,10 @@ bool WkClient::ping(Duration timeout) {
       .has_value();
 }
 
+void WkClient::stop_reading() {
+  impl_->link().stop_reading();
+}
+
 void WkClient::disconnect() {
   if (impl_->transport) impl_->transport->close("closed by the client");
 }

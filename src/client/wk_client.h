@@ -123,6 +123,9 @@ class WkClient {
   bool ping(Duration timeout);
   // Closes the socket (no DISCONNECT packet, like the JS SDKs).
   void disconnect();
+  // Reads nothing more from the server (one read already under way still completes) while
+  // sends go on: a client whose app has stopped reading.
+  void stop_reading();
 
   // The next packet from the server, in arrival order; nullopt when none arrives within
   // `timeout` or the connection is closed. A RECV comes with its payload decrypted.

@@ -35,7 +35,12 @@ void ClientConnection::on_bytes(const char* data, size_t n) {
   Counters::add(gateway_.engine().counters().in_bytes, n);
   if (state_ == State::kClosing) return;  // nothing is processed after a refusal or kick
   decoder_.append(data, n);
-  for (;;) {
+  handle_input();
+}
+
+void ClientConnection::handle_input() {
+  const size_t max_inflight = gateway_.options().max_inflight_sends;
+  while (acks_.size() < max_inflight) {
     auto r = decoder_.next(packet_);
     if (r.need_more()) break;
     if (r.failed()) {
@@ -70,7 +75,8 @@ void ClientConnection::handle(proto::Packet& packet) {
     case proto::PacketType::kPing: {
       std::string pong;
       proto::encode(proto::Pong{}, info_.version, pong);
-      return queue_packet(std::move(pong));
+      queue_packet(std::move(pong));
+      return;
     }
     case proto::PacketType::kDisconnect:
       return close("the client sent DISCONNECT");
@@ -84,8 +90,8 @@ void ClientConnection::handle_recvack(const proto::Recvack& ack) {
   if (unacked_live_ == 0) return;  // e.g. acknowledgements of no_persist RECVs
   for (auto& u : unacked_) {       // usually the first live entry
     if (u.message && u.message_id == ack.message_id) {
+      forget_unacked(u);
       u.message.reset();
-      --unacked_live_;
       break;
     }
   }
@@ -172,9 +178,9 @@ void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& res
     std::string out;
     proto::encode(proto::Sendack{a.flags, a.message_id, a.client_seq, a.message_seq, a.reason},
                   info_.version, out);
-    queue_packet(std::move(out));
     acks_.pop_front();
     ++ack_base_;
+    if (!queue_packet(std::move(out))) return;  // closed: acks_ is gone
   }
   if (close_when_acked_ && acks_.empty()) {
     close_when_acked_ = false;
@@ -182,8 +188,11 @@ void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& res
     schedule_flush();
   }
   if (read_paused_ && acks_.size() < gateway_.options().max_inflight_sends / 2 &&
-      state_ != State::kClosed) {
+      state_ == State::kAuthenticated) {
     read_paused_ = false;
+    // SENDs decoded but held back when the limit was reached go first.
+    handle_input();
+    if (state_ == State::kClosed || pause_reading_if_busy()) return;
     resume_reading();
   }
 }
@@ -208,13 +217,18 @@ void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
       // Acknowledged entries behind an unacknowledged one: drop them (amortised, keeps order).
       std::erase_if(unacked_, [](const Unacked& u) { return !u.message; });
     }
-    while (unacked_live_ >= opt.max_unacked_recvs && !unacked_.empty()) {  // drop the oldest
-      if (unacked_.front().message) --unacked_live_;
+    // Over the count or byte budget the oldest are no longer resent (the client can still
+    // sync them).
+    while (!unacked_.empty() &&
+           (unacked_live_ >= opt.max_unacked_recvs ||
+            unacked_bytes_ + message->payload.size() > opt.max_unacked_recv_bytes)) {
+      if (unacked_.front().message) forget_unacked(unacked_.front());
       unacked_.pop_front();
     }
     unacked_.push_back(
         Unacked{message, message->message_id, 0, Clock::now() + opt.recv_retry_interval});
     ++unacked_live_;
+    unacked_bytes_ += message->payload.size();
   }
 }
 
@@ -293,7 +307,7 @@ std::string& ClientConnection::output_buffer(size_t expected) {
 }
 
 bool ClientConnection::queued(size_t bytes) {
-  outbound_bytes_ += bytes;
+  outbound_bytes_ += output_cost(bytes);
   ++outbound_packets_;
   if (outbound_bytes_ > gateway_.options().max_outbound_bytes) {
     Counters::add(gateway_.engine().counters().slow_consumers);
@@ -305,8 +319,8 @@ bool ClientConnection::queued(size_t bytes) {
   return true;
 }
 
-void ClientConnection::queue_packet(std::string packet) {
-  if (state_ == State::kClosed) return;
+bool ClientConnection::queue_packet(std::string packet) {
+  if (state_ == State::kClosed) return false;
   const size_t n = packet.size();
   std::string& out = output_buffer(n);
   if (out.empty()) {
@@ -314,7 +328,7 @@ void ClientConnection::queue_packet(std::string packet) {
   } else {
     out.append(packet);
   }
-  queued(n);
+  return queued(n);
 }
 
 void ClientConnection::schedule_flush() {
@@ -343,9 +357,13 @@ void ClientConnection::flush() {
 void ClientConnection::on_written(bool ok) {
   write_in_flight_ = false;
   size_t written = 0;
-  for (const auto& p : writing_) written += p.size();
+  size_t cost = 0;
+  for (const auto& p : writing_) {
+    written += p.size();
+    cost += output_cost(p.size());
+  }
   Counters::add(gateway_.engine().counters().out_bytes, written);
-  outbound_bytes_ -= written;
+  outbound_bytes_ -= cost;
   writing_.clear();
   if (!ok) return finish_close("write failed");
   flush();
@@ -384,7 +402,7 @@ void ClientConnection::tick(Clock::time_point now) {
     Unacked due = std::move(unacked_.front());
     unacked_.pop_front();
     if (!due.message) continue;
-    --unacked_live_;
+    forget_unacked(due);
     if (due.attempts >= opt.recv_retry_max) continue;
     ++due.attempts;
     due.next_at = now + opt.recv_retry_interval;
@@ -393,8 +411,9 @@ void ClientConnection::tick(Clock::time_point now) {
       if (state_ == State::kClosed) return;
       continue;
     }
-    unacked_.push_back(std::move(due));
     ++unacked_live_;
+    unacked_bytes_ += due.message->payload.size();
+    unacked_.push_back(std::move(due));
   }
   while (!unacked_.empty() && !unacked_.front().message) unacked_.pop_front();
 }
@@ -429,6 +448,7 @@ void ClientConnection::finish_close(const std::string& reason) {
   }
   unacked_.clear();
   unacked_live_ = 0;
+  unacked_bytes_ = 0;
   acks_.clear();
   outbound_.clear();
   Counters::add(gateway_.engine().counters().connections_closed);

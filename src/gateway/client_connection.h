@@ -103,7 +103,22 @@ class ClientConnection : public engine::ClientLink,
   void answer_send(uint8_t flags, uint32_t client_seq, ReasonCode reason);
   void complete_ack(uint64_t slot, const engine::SendResult& result);
   void handle_recvack(const proto::Recvack& ack);
-  void queue_packet(std::string packet);
+  // Queues one encoded packet; false when that closed the connection (output over budget).
+  bool queue_packet(std::string packet);
+  // Decodes and handles the buffered input until it runs out, the connection closes, or too
+  // many SENDs await their SENDACK (the rest stays buffered until some are answered).
+  void handle_input();
+  // What a queued packet costs against max_outbound_bytes: its bytes, plus the buffer it
+  // occupies when each packet has its own (WebSocket).
+  size_t output_cost(size_t bytes) const {
+    return bytes + (one_packet_per_write_buffer() ? kPacketBufferOverhead : 0);
+  }
+  // A string object and its heap block, roughly.
+  static constexpr size_t kPacketBufferOverhead = 64;
+  void forget_unacked(const Unacked& u) {
+    --unacked_live_;
+    unacked_bytes_ -= u.message->payload.size();
+  }
   // Encodes (and encrypts) a RECV of `m` for this connection into the output; false when the
   // connection closed or the message cannot be pushed.
   bool append_recv(const Message& m);
@@ -147,7 +162,8 @@ class ClientConnection : public engine::ClientLink,
   // their next_at (the retry interval is fixed and a resent one moves to the back). Clients
   // acknowledge in order, so acknowledging and resending both work at the front.
   std::deque<Unacked> unacked_;
-  size_t unacked_live_ = 0;  // entries with a message
+  size_t unacked_live_ = 0;   // entries with a message
+  size_t unacked_bytes_ = 0;  // their payload bytes
   std::string scratch_payload_;
   std::string scratch_msg_key_;
 };

@@ -25,10 +25,11 @@ struct GatewayOptions {
   bool trust_proxy_protocol = false;  // TCP: accept a PROXY v1/v2 header before CONNECT
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(3)};
   std::chrono::milliseconds preauth_timeout{std::chrono::seconds(10)};
-  size_t max_outbound_bytes = 8u << 20;  // per connection; beyond it the client is too slow
-  size_t max_unacked_recvs = 4096;       // RECVs kept for resending per connection
-  size_t max_inflight_sends = 4096;      // SENDs awaiting their SENDACK before reading pauses
-  size_t max_payload_bytes = 1u << 20;   // message.maxPayloadBytes (decrypted payload)
+  size_t max_outbound_bytes = 8u << 20;       // per connection; beyond it the client is too slow
+  size_t max_unacked_recvs = 4096;            // RECVs kept for resending per connection
+  size_t max_unacked_recv_bytes = 32u << 20;  // and their payload bytes at most
+  size_t max_inflight_sends = 4096;           // SENDs awaiting their SENDACK before reading pauses
+  size_t max_payload_bytes = 1u << 20;        // message.maxPayloadBytes (decrypted payload)
   std::chrono::milliseconds recv_retry_interval{std::chrono::seconds(60)};
   int recv_retry_max = 5;
 };
