@@ -22,6 +22,30 @@ std::string RawPost(std::string_view path, std::string_view body) {
          std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
+// A client that stops taking its responses is closed once one has waited longer than
+// http.writeTimeout: it holds neither its connection nor the response for ever.
+class WriteTimeoutTest : public BlackBoxTest {
+ protected:
+  static void SetUpTestSuite() { StartServerWith({"http.writeTimeout=1s"}); }
+  int64_t HttpConnections() { return Int(http().get("/varz").json(), "http_connections"); }
+};
+
+TEST_F(WriteTimeoutTest, ClientThatStopsReadingIsClosed) {
+  ASSERT_EQ(HttpConnections(), 1);  // this test's own client
+  HttpClient stuck(server().host(), server().http_port());
+  // Far more response bytes than the sockets between us can hold.
+  std::string requests;
+  for (int i = 0; i < 400; ++i) requests += "GET /docs/openapi.json HTTP/1.1\r\nHost: t\r\n\r\n";
+  ASSERT_TRUE(stuck.send_raw(requests));
+  ASSERT_TRUE(Eventually([&] { return HttpConnections() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return HttpConnections() == 1; }, std::chrono::seconds(60)))
+      << "the connection that does not read is still open";
+  // What was written before the close still arrives, then the end of the connection.
+  int answered = 0;
+  while (answered < 400 && stuck.read_response().status == 200) ++answered;
+  EXPECT_LT(answered, 400);
+}
+
 TEST_F(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
   const std::string g = Id("g");
   auto first = SendBody("alice", g, kGroup);

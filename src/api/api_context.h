@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "engine/engine.h"
 
@@ -22,6 +23,8 @@ struct ApiContext {
   // Where reads that may scan the whole store run (a thread of their own), so that io threads
   // keep serving meanwhile. Null: on the calling thread.
   engine::Executor* slow_reads = nullptr;
+  // Open HTTP connections, for /varz (set once the HTTP server exists).
+  std::function<uint64_t()> http_connections;
 };
 
 }  // namespace jindou::api

@@ -96,6 +96,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("uptime_seconds", unix_seconds() - ctx.started_at);
   w.field("connections", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
   w.field("users_online", static_cast<uint64_t>(ctx.engine.presence().user_count()));
+  w.field("http_connections", ctx.http_connections ? ctx.http_connections() : uint64_t{0});
   w.field("connections_accepted", load(c.connections_accepted));
   w.field("in_packets", load(c.in_packets)).field("out_packets", load(c.out_packets));
   w.field("in_bytes", load(c.in_bytes)).field("out_bytes", load(c.out_bytes));

@@ -70,9 +70,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     shutdown();
   }
 
-  // Idle longer than `idle` between requests, or still sending a body past its deadline.
+  // Idle longer than `idle` between requests, still sending a body past its deadline, or not
+  // taking a response by its deadline.
   bool overdue(Clock::time_point now, Clock::duration idle) const {
     if (reading_body_) return now > body_deadline_;
+    if (writing_) return now > write_deadline_;
     return !busy_ && now - last_ > idle;
   }
 
@@ -217,8 +219,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     out_.append("\r\n\r\n");
     body_ = std::move(response.body);
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body_)};
+    writing_ = true;
+    write_deadline_ = Clock::now() + std::chrono::seconds(server_.options().write_timeout_seconds);
     asio::async_write(socket_, buffers,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                        self->writing_ = false;
                         if (ec || !keep_alive) return self->shutdown();
                         self->read_header();
                       });
@@ -246,6 +251,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<HttpResponse> refusal_;  // answer once the (small) body is read
   bool reading_body_ = false;
   Clock::time_point body_deadline_{};
+  bool writing_ = false;
+  Clock::time_point write_deadline_{};
   std::string out_;   // response head being written
   std::string body_;  // response body being written
   bool keep_alive_ = true;

@@ -26,6 +26,7 @@ struct HttpServerOptions {
   size_t max_body_bytes = 16u << 20;
   int idle_timeout_seconds = 75;     // keep-alive connections with no request for this long close
   int body_timeout_seconds = 30;     // a request body must arrive within this after its header
+  int write_timeout_seconds = 30;    // a response must be taken by the client within this
   uint64_t max_connections = 10000;  // more are refused at accept
 };
 

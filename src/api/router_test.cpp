@@ -58,7 +58,7 @@ TEST(Router, TokenIsRequiredExceptOnPublicRoutes) {
 class ApiRoutesTest : public engine::EngineTest {};
 
 TEST_F(ApiRoutesTest, OpenApiDocumentListsExactlyTheRoutes) {
-  ApiContext ctx{*engine_, ApiLimits{}};
+  ApiContext ctx{*engine_, ApiLimits{}, 0, nullptr, nullptr};
   Router router("");
   add_all_routes(router, ctx);
   std::set<std::string> served;

@@ -216,6 +216,9 @@ KeyTable make_keys() {
         int_key(0, 100, [](Config& c, int64_t v) { c.delivery_retry_max = v; }));
   t.add("connection.maxInflightSends",
         int_key(2, 1000000, [](Config& c, int64_t v) { c.max_inflight_sends = v; }));
+  t.add("http.writeTimeout", duration_key([](Config& c, milliseconds d) {
+          c.http_write_timeout = d < std::chrono::seconds(1) ? std::chrono::seconds(1) : d;
+        }));
   t.add("ioThreads", int_key(0, 256, [](Config& c, int64_t v) { c.io_threads = v; }));
   t.add("logger.dir", string_key(&Config::logger_dir));
   t.add("logger.level", custom([](const std::string& s, Config& c) -> std::optional<std::string> {

@@ -64,6 +64,7 @@ struct Config {
   std::chrono::milliseconds delivery_retry_interval{std::chrono::seconds(60)};
   int64_t delivery_retry_max = 5;
   int64_t max_inflight_sends = 4096;  // per connection, before its reading pauses
+  std::chrono::milliseconds http_write_timeout{std::chrono::seconds(30)};
   std::string logger_dir;  // empty = stderr
   std::string logger_level = "info";
   WebhookConfig webhook;

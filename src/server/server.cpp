@@ -52,7 +52,7 @@ void Server::start() {
   limits.max_batch = static_cast<size_t>(config_.max_batch);
   slow_reads_ = std::make_unique<engine::ThreadExecutor>();
   api_context_ = std::make_unique<api::ApiContext>(
-      api::ApiContext{*engine_, limits, unix_seconds(), slow_reads_.get()});
+      api::ApiContext{*engine_, limits, unix_seconds(), slow_reads_.get(), nullptr});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -62,7 +62,10 @@ void Server::start() {
   // Room for a full batch of base64 payloads would be unbounded; 16 MiB or one maximal message.
   http_options.max_body_bytes =
       std::max<size_t>(16u << 20, static_cast<size_t>(config_.max_payload_bytes) / 3 * 4 + 65536);
+  http_options.write_timeout_seconds = static_cast<int>(std::min<int64_t>(
+      std::chrono::ceil<std::chrono::seconds>(config_.http_write_timeout).count(), 86400));
   http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, http_options);
+  api_context_->http_connections = [http = http_.get()] { return http->connections_open(); };
   try {
     http_->start();
   } catch (const std::exception& e) {
