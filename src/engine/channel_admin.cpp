@@ -125,19 +125,25 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
                                   std::optional<MemberChange> members, StatusCallback done) {
   run_meta(
       [this, key, info = std::move(info), members = std::move(members)](StatusCallback finish) {
+        using Mode = MemberChange::Mode;
+        // Reads first: a failed read must leave nothing of this change in the open batch.
+        std::vector<std::string> current;
+        if (members && members->role == MemberRole::kSubscriber &&
+            (members->mode == Mode::kSet || members->mode == Mode::kRemoveAll)) {
+          auto read = store_.members(key, MemberRole::kSubscriber);
+          if (!read.ok()) {
+            finish(read.error());
+            return;
+          }
+          current = std::move(*read);
+        }
         store::WriteSet& ws = open_->writes;
         if (info) ws.put_channel_info(key, *info);
         if (members) {
-          using Mode = MemberChange::Mode;
           if (members->mode == Mode::kSet || members->mode == Mode::kRemoveAll) {
             if (members->role == MemberRole::kSubscriber) {
               // Delete one by one so the reverse (uid -> channels) index follows.
-              auto current = store_.members(key, MemberRole::kSubscriber);
-              if (!current.ok()) {
-                finish(current.error());
-                return;
-              }
-              for (const auto& uid : *current) ws.delete_member(key, members->role, uid);
+              for (const auto& uid : current) ws.delete_member(key, members->role, uid);
             } else {
               ws.delete_all_members(key, members->role);
             }

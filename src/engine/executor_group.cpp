@@ -11,6 +11,25 @@ struct CurrentExecutor {
 };
 thread_local CurrentExecutor current;
 
+using Batch = std::vector<std::function<void()>>;
+
+// Runs a batch posted from another thread. Should a task throw, the rest still runs, in order,
+// as a task of its own, and the io loop reports the exception.
+void run_batch(Executor& executor, Batch& batch, size_t first) {
+  for (size_t i = first; i < batch.size(); ++i) {
+    try {
+      batch[i]();
+    } catch (...) {
+      if (i + 1 < batch.size()) {
+        executor.post([&executor, rest = std::move(batch), next = i + 1]() mutable {
+          run_batch(executor, rest, next);
+        });
+      }
+      throw;
+    }
+  }
+}
+
 }  // namespace
 
 ExecutorGroup::ExecutorGroup(std::vector<Executor*> executors) : executors_(std::move(executors)) {
@@ -50,9 +69,9 @@ void ExecutorGroup::flush(size_t from) {
     if (tasks.size() == 1) {
       executors_[target]->post(std::move(tasks.front()));
     } else {
-      executors_[target]->post([batch = std::move(tasks)] {
-        for (const auto& t : batch) t();
-      });
+      Executor& executor = *executors_[target];
+      executor.post(
+          [&executor, batch = std::move(tasks)]() mutable { run_batch(executor, batch, 0); });
     }
     tasks = {};
   }

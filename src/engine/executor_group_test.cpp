@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,25 @@ TEST_F(ExecutorGroupTest, FlushCurrentRunsOwnTasksAtOnce) {
     log("after flush");
   });
   EXPECT_EQ(settled(), (std::vector<std::string>{"own", "after flush"}));
+}
+
+// A task that throws takes neither the rest of its batch nor later tasks with it.
+TEST_F(ExecutorGroupTest, TasksAfterOneThatThrowsStillRunInOrder) {
+  threads_[0].post([this] {
+    group_.post(1, [this] { log("b0"); });
+    group_.post(1, [] { throw std::runtime_error("task failed"); });
+    group_.post(1, [this] { log("b1"); });
+    group_.post(1, [this] { log("b2"); });
+    group_.post(0, [] { throw std::runtime_error("own task failed"); });
+    group_.post(0, [this] { log("a0"); });
+  });
+  const auto order = settled();
+  const auto pos = [&](const std::string& s) { return std::find(order.begin(), order.end(), s); };
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_LT(pos("b0"), pos("b1"));
+  EXPECT_LT(pos("b1"), pos("b2"));
+  EXPECT_NE(pos("a0"), order.end());
+  EXPECT_EQ(threads_[0].failed_tasks() + threads_[1].failed_tasks(), 2u);
 }
 
 }  // namespace

@@ -25,31 +25,35 @@ Result<std::vector<Message>> MessageReader::query(const ChannelKey& channel,
   std::vector<Message> out;
   std::unordered_set<uint64_t> seen;
   size_t bytes = 0;
+  // False once the answer is over the read budget: refused before reading any further.
   auto add = [&](Message&& m) {
     if (m.channel == channel && seen.insert(m.message_seq).second) {
       bytes += m.payload.size();
       out.push_back(std::move(m));
     }
+    return bytes <= kMaxReadBytes;
+  };
+  const auto too_large = [] {
+    return Error::too_large("the messages asked for hold more than " +
+                            std::to_string(kMaxReadBytes >> 20) + " MiB; ask for fewer");
   };
   for (uint64_t seq : seqs) {
     if (seq == 0) continue;
     auto m = store_.message(channel, seq);
     if (!m.ok()) return m.error();
-    if (m->has_value()) add(std::move(**m));
+    if (m->has_value() && !add(std::move(**m))) return too_large();
   }
   for (int64_t id : ids) {
     auto m = store_.message_by_id(id);
     if (!m.ok()) return m.error();
-    if (m->has_value()) add(std::move(**m));
+    if (m->has_value() && !add(std::move(**m))) return too_large();
   }
   for (const auto& cmn : client_msg_nos) {
     auto ms = store_.messages_by_client_msg_no(channel, cmn);
     if (!ms.ok()) return ms.error();
-    for (auto& m : *ms) add(std::move(m));
-  }
-  if (bytes > kMaxReadBytes) {
-    return Error::too_large("the messages asked for hold more than " +
-                            std::to_string(kMaxReadBytes >> 20) + " MiB; ask for fewer");
+    for (auto& m : *ms) {
+      if (!add(std::move(m))) return too_large();
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const Message& a, const Message& b) { return a.message_seq > b.message_seq; });

@@ -25,6 +25,24 @@ class MessageReaderTest : public EngineTest {
   std::vector<int64_t> ids_;
 };
 
+// /messages answers at most kMaxReadBytes of payload; asking for more is refused (413).
+TEST_F(MessageReaderTest, QueryOverTheReadBudgetIsRefused) {
+  const std::string mib(1u << 20, 'x');
+  constexpr uint64_t kFit = MessageReader::kMaxReadBytes >> 20;
+  std::vector<uint64_t> wanted;
+  for (uint64_t seq = 1; seq <= kFit + 2; ++seq) {
+    ASSERT_TRUE(send(http("alice", "g1", kChannelGroup, mib)).status.ok());
+    wanted.push_back(seq);
+  }
+  auto too_many = reader().query(g1_, wanted, {}, {});
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().status, 413);
+  wanted.resize(kFit);
+  auto fitting = reader().query(g1_, wanted, {}, {});
+  ASSERT_TRUE(fitting.ok()) << fitting.error().message;
+  EXPECT_EQ(fitting->size(), kFit);
+}
+
 TEST_F(MessageReaderTest, SyncRanges) {
   fill(10);
   auto newest = reader().sync(g1_, 0, 0, 3, 0);

@@ -2,7 +2,9 @@
 // one (so io threads keep serving); engine tests use them as shard threads.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -25,6 +27,9 @@ class ThreadExecutor final : public Executor {
     cv_.notify_one();
   }
 
+  // Tasks that ended with an exception (the thread carries on with the next one).
+  uint64_t failed_tasks() const { return failed_tasks_.load(std::memory_order_relaxed); }
+
   // Runs what is queued (and what that queues), then joins.
   void stop() {
     {
@@ -46,7 +51,11 @@ class ThreadExecutor final : public Executor {
         task = std::move(tasks_.front());
         tasks_.pop_front();
       }
-      task();
+      try {
+        task();
+      } catch (...) {
+        failed_tasks_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
 
@@ -54,6 +63,7 @@ class ThreadExecutor final : public Executor {
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
   bool stopping_ = false;
+  std::atomic<uint64_t> failed_tasks_{0};
   std::thread thread_;
 };
 
