@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "gateway/gateway.h"
 
 namespace jindou::gateway {
@@ -87,8 +89,9 @@ void ClientConnection::handle(proto::Packet& packet) {
 }
 
 void ClientConnection::handle_recvack(const proto::Recvack& ack) {
-  if (unacked_live_ == 0) return;  // e.g. acknowledgements of no_persist RECVs
-  for (auto& u : unacked_) {       // usually the first live entry
+  if (unacked_live_ == 0 || recvack_allowance_ == 0) return;  // e.g. acks of no_persist RECVs
+  --recvack_allowance_;
+  for (auto& u : unacked_) {  // usually the first live entry
     if (u.message && u.message_id == ack.message_id) {
       forget_unacked(u);
       u.message.reset();
@@ -281,6 +284,7 @@ bool ClientConnection::append_recv(const Message& m) {
   std::string& out = output_buffer(size);
   const size_t before = out.size();
   proto::encode(recv, info_.version, out);
+  recvack_allowance_ = std::min(recvack_allowance_ + 1, 2 * gateway_.options().max_unacked_recvs);
   if (scratch_payload_.capacity() > 64 * 1024) std::string().swap(scratch_payload_);
   return queued(out.size() - before);
 }

@@ -164,6 +164,9 @@ class ClientConnection : public engine::ClientLink,
   std::deque<Unacked> unacked_;
   size_t unacked_live_ = 0;   // entries with a message
   size_t unacked_bytes_ = 0;  // their payload bytes
+  // RECVACKs worth looking up: one per RECV written, at most twice the resend window, so a
+  // client cannot make the server search its pending RECVs for acks of nothing, over and over.
+  size_t recvack_allowance_ = 0;
   std::string scratch_payload_;
   std::string scratch_msg_key_;
 };
