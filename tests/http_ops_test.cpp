@@ -207,6 +207,23 @@ TEST_F(AuthTest, LargeBodyWithoutTokenIsRefusedBeforeItIsRead) {
   EXPECT_TRUE(client.peer_closed());
 }
 
+// A client that sends its whole request before it reads still gets the refusal: the server
+// drops the unread body instead of resetting the connection under the answer.
+TEST_F(AuthTest, RefusalReachesAClientThatSentItsWholeBody) {
+  for (const std::string path : {"/message/send", "/no/such/route"}) {
+    SCOPED_TRACE(path);
+    HttpClient client(server().host(), server().http_port());
+    const std::string body(2u << 20, ' ');
+    ASSERT_TRUE(client.send_raw("POST " + path +
+                                " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body));
+    const HttpResult r = client.read_response();
+    EXPECT_TRUE(IsError(r, path == "/message/send" ? 401 : 404)) << r.error;
+    EXPECT_TRUE(client.peer_closed());
+  }
+}
+
 TEST_F(AuthTest, BearerAndTokenHeadersAreAccepted) {
   const std::string g = Id("g");
   const std::string send = json::serialize(SendBody("alice", g, kGroup));

@@ -62,7 +62,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Closes the connection if it is waiting for a request; otherwise after the current answer.
   void close_when_idle() {
     closing_ = true;
-    if (!busy_) shutdown();
+    if (!busy_ || lingering_) shutdown();
   }
 
   void abort() {
@@ -75,6 +75,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool overdue(Clock::time_point now, Clock::duration idle) const {
     if (reading_body_) return now > body_deadline_;
     if (writing_) return now > write_deadline_;
+    if (lingering_) return now > linger_deadline_;
     return !busy_ && now - last_ > idle;
   }
 
@@ -106,6 +107,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto url = boost::urls::parse_origin_form(target);
     if (!url) {
       keep_alive_ = false;
+      unread_input_ = true;
       return write(HttpResponse::error(Error::bad_request("malformed request target")));
     }
     request_.path = std::string(url->encoded_path());
@@ -121,6 +123,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (parser_->is_done() || !length || *length > kSmallBody) {
         // A large (or unknown-length) body is not read: answer and close the connection.
         if (!parser_->is_done()) keep_alive_ = false;
+        unread_input_ = !parser_->is_done();
         return write(std::move(*resolved.refusal));
       }
       // A small body is read and dropped so the connection (and any pipelined requests) lives.
@@ -157,6 +160,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == http::error::body_limit) {
       busy_ = true;
       keep_alive_ = false;
+      unread_input_ = true;
       return write(HttpResponse::error(
           Error::too_large("the request body is larger than " +
                            std::to_string(server_.options().max_body_bytes) + " bytes")));
@@ -168,6 +172,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
       busy_ = true;
       keep_alive_ = false;
+      unread_input_ = true;
       return write(
           HttpResponse::error(Error::bad_request("malformed HTTP request: " + ec.message())));
     }
@@ -224,9 +229,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     asio::async_write(socket_, buffers,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         self->writing_ = false;
+                        if (!ec && !keep_alive && self->unread_input_) return self->linger();
                         if (ec || !keep_alive) return self->shutdown();
                         self->read_header();
                       });
+  }
+
+  // The answer went out while the client may still be sending its request: closing now would
+  // reset the connection and could destroy the answer before the client reads it. Instead the
+  // server ends its side and reads and drops what still comes, for a while, then closes.
+  void linger() {
+    lingering_ = true;
+    linger_deadline_ = Clock::now() + std::chrono::seconds(5);
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.clear();
+    drop_input();
+  }
+
+  void drop_input() {
+    socket_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](
+                                                            beast::error_code ec, size_t n) {
+      self->lingered_bytes_ += n;
+      if (ec || self->closing_ || self->lingered_bytes_ > self->server_.options().max_body_bytes) {
+        return self->shutdown();
+      }
+      self->drop_input();
+    });
   }
 
   void shutdown() {
@@ -253,6 +282,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Clock::time_point body_deadline_{};
   bool writing_ = false;
   Clock::time_point write_deadline_{};
+  bool unread_input_ = false;  // answered before the whole request was read
+  bool lingering_ = false;
+  Clock::time_point linger_deadline_{};
+  size_t lingered_bytes_ = 0;
   std::string out_;   // response head being written
   std::string body_;  // response body being written
   bool keep_alive_ = true;
