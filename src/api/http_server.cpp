@@ -312,11 +312,11 @@ void HttpServer::Impl::accept() {
     }
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
+      count_open();  // here, so that a burst of accepts cannot pass the cap
       // The session belongs to its io context: register and start it there.
       asio::post(registry.context, [this, &registry, socket = std::move(socket)]() mutable {
         auto session = std::make_shared<HttpSession>(std::move(socket), *this, registry);
         registry.sessions.insert(session);
-        count_open();
         if (stopping) {
           session->close_when_idle();
         } else {
