@@ -109,17 +109,39 @@ Result<SearchPage> MessageReader::search(const SearchQuery& q) {
   auto after_offset = [&](const Message& m) {
     return by_seq ? m.message_seq > q.offset_message_seq : m.message_id > q.offset_message_id;
   };
+  // The page is gathered in `window` while the scan goes on. Payload bytes are bounded as it
+  // goes, not just at the end: older pages stop taking messages once the budget is full;
+  // newer pages (whose messages closest to the offset come last) drop the payloads of the
+  // ones that can no longer make it into the page.
   std::deque<Message> window;
+  size_t held = 0;      // payload bytes in `window`
+  size_t stripped = 0;  // leading window entries whose payload was dropped
   auto visit = [&](Message&& m) {
     if (cancelled_.load(std::memory_order_relaxed)) return false;
     if (!matches(m)) return true;
     ++page.total;
     if (q.newer) {
       if (after_offset(m)) {  // offset 0: every message is newer, the oldest are closest
+        held += m.payload.size();
         window.push_back(std::move(m));
-        if (window.size() > q.limit) window.pop_front();
+        if (window.size() > q.limit) {
+          if (stripped > 0) {
+            --stripped;
+          } else {
+            held -= window.front().payload.size();
+          }
+          window.pop_front();
+        }
+        // An entry with a budget's worth of closer messages behind it cannot be in the page.
+        while (stripped + 1 < window.size() &&
+               held - window[stripped].payload.size() >= kMaxReadBytes) {
+          held -= window[stripped].payload.size();
+          std::string().swap(window[stripped].payload);
+          ++stripped;
+        }
       }
-    } else if (before_offset(m) && window.size() < q.limit) {
+    } else if (before_offset(m) && window.size() < q.limit && held < kMaxReadBytes) {
+      held += m.payload.size();
       window.push_back(std::move(m));
     }
     return true;
@@ -127,11 +149,22 @@ Result<SearchPage> MessageReader::search(const SearchQuery& q) {
   const Status s = q.channel ? store_.for_each_in_channel(*q.channel, true, 0, visit)
                              : store_.for_each_by_id(true, 0, visit);
   if (!s.ok()) return s.error();
+  // Older pages keep the newest first; newer pages the ones closest to the offset (the back).
   size_t bytes = 0;
-  for (auto& m : window) {
-    if (!page.messages.empty() && bytes >= kMaxReadBytes) break;  // a shorter page
-    bytes += m.payload.size();
-    page.messages.push_back(std::move(m));
+  if (q.newer) {
+    while (!window.empty() && (page.messages.empty() || bytes < kMaxReadBytes) &&
+           window.size() > stripped) {
+      bytes += window.back().payload.size();
+      page.messages.push_back(std::move(window.back()));
+      window.pop_back();
+    }
+    std::reverse(page.messages.begin(), page.messages.end());
+  } else {
+    for (auto& m : window) {
+      if (!page.messages.empty() && bytes >= kMaxReadBytes) break;  // a shorter page
+      bytes += m.payload.size();
+      page.messages.push_back(std::move(m));
+    }
   }
   return page;
 }

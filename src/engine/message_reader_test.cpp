@@ -43,6 +43,39 @@ TEST_F(MessageReaderTest, QueryOverTheReadBudgetIsRefused) {
   EXPECT_EQ(fitting->size(), kFit);
 }
 
+// Search pages end at the read budget: older pages keep the newest, newer pages the messages
+// closest to the offset (so paging on from the page's edge misses nothing), whole payloads.
+TEST_F(MessageReaderTest, SearchPagesEndAtTheReadBudget) {
+  const std::string mib(1u << 20, 'x');
+  constexpr uint64_t kFit = MessageReader::kMaxReadBytes >> 20;
+  std::vector<int64_t> ids;
+  for (uint64_t seq = 1; seq <= kFit + 8; ++seq) {
+    auto r = send(http("alice", "g1", kChannelGroup, mib));
+    ASSERT_TRUE(r.status.ok());
+    ids.push_back(r.message_id);
+  }
+  auto expect_page = [&](const SearchPage& page, uint64_t from, uint64_t to) {
+    std::vector<uint64_t> expected;
+    for (uint64_t seq = from; seq >= to; --seq) expected.push_back(seq);
+    EXPECT_EQ(seqs(page.messages), expected);
+    for (const auto& m : page.messages) EXPECT_EQ(m.payload.size(), mib.size()) << m.message_seq;
+    EXPECT_EQ(page.total, kFit + 8);
+  };
+  SearchQuery older;
+  older.channel = g1_;
+  older.limit = 1000;
+  auto p = reader().search(older);
+  ASSERT_TRUE(p.ok());
+  expect_page(*p, kFit + 8, 9);
+
+  SearchQuery newer = older;
+  newer.newer = true;
+  newer.offset_message_id = ids[0];
+  p = reader().search(newer);
+  ASSERT_TRUE(p.ok());
+  expect_page(*p, kFit + 1, 2);
+}
+
 TEST_F(MessageReaderTest, SyncRanges) {
   fill(10);
   auto newest = reader().sync(g1_, 0, 0, 3, 0);
