@@ -88,6 +88,21 @@ TEST_F(KickTest, ConnKickDisconnectsEveryDeviceOfTheUser) {
   EXPECT_TRUE(Works(again));
 }
 
+// A kicked connection is offline from the moment it is kicked: once its DISCONNECT arrives the
+// server no longer lists it, though it may still wait a moment for the client to go.
+TEST_F(KickTest, KickedConnectionIsOfflineOnceItsDisconnectArrives) {
+  const std::string uid = Id("u");
+  WkClient app = Connected(Device(uid, 0, Transport::kTcp));
+  ASSERT_EQ(ConnectionsOf(uid), 1u);
+  ASSERT_TRUE(IsOk(http().post("/conn/kick", json::object{{"uid", uid}})));
+  const auto p = app.next_packet(kWait);
+  ASSERT_TRUE(p && std::holds_alternative<proto::Disconnect>(*p)) << app.close_reason();
+  EXPECT_EQ(ConnectionsOf(uid), 0u);
+  const auto online = http().post("/user/onlinestatus", json::array{json::value(uid)});
+  ASSERT_EQ(online.status, 200) << online.body;
+  EXPECT_EQ(online.json(), json::array()) << online.body;
+}
+
 TEST_F(KickTest, ConnKickHonoursTheDeviceFlag) {
   const std::string uid = Id("u");
   WkClient app = Connected(Device(uid, 0, Transport::kTcp));

@@ -385,6 +385,11 @@ void ClientConnection::kick(ReasonCode reason, const std::string& text, bool qui
     if (state_ == State::kClosed) return;  // that overflowed the output: already closed
   }
   state_ = State::kClosing;
+  // No longer online: nothing is delivered to it any more, so nobody should count on it.
+  if (registered_) {
+    gateway_.engine().presence().remove(info_.uid, info_.id);
+    registered_ = false;
+  }
   const auto at = Clock::now() + close_after;
   if (!close_at_ || at < *close_at_) close_at_ = at;
 }
@@ -399,6 +404,7 @@ void ClientConnection::tick(Clock::time_point now) {
   if (state_ == State::kAuthenticated && now - last_inbound_ >= opt.idle_timeout) {
     return close("idle for longer than connIdleTime");
   }
+  if (state_ != State::kAuthenticated) return;  // a kicked connection gets nothing more
   // Due entries are at the front; a resent one goes to the back with its next deadline.
   // At most one pass over what is queued now (a resent entry goes to the back).
   for (size_t n = unacked_.size(); n > 0 && !unacked_.empty() && unacked_.front().next_at <= now;
