@@ -46,6 +46,36 @@ TEST_F(WriteTimeoutTest, ClientThatStopsReadingIsClosed) {
   EXPECT_LT(answered, 400);
 }
 
+// Request bodies being received share one memory budget (at least the largest body: 16 MiB
+// here): a request that would pass it is answered 503 at once, and later ones fit again.
+class BodyBudgetTest : public BlackBoxTest {
+ protected:
+  static void SetUpTestSuite() { StartServerWith({"http.maxPendingBodyBytes=1048576"}); }
+  static std::string Header(size_t length) {
+    return "POST /message/send HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           "Expect: 100-continue\r\nContent-Length: " +
+           std::to_string(length) + "\r\n\r\n";
+  }
+};
+
+TEST_F(BodyBudgetTest, BodiesOverTheBudgetAreRefusedUntilOthersAreDone) {
+  HttpClient first(server().host(), server().http_port());
+  ASSERT_TRUE(first.send_raw(Header(10'000'000)));
+  ASSERT_EQ(first.read_response().status, 100);  // its 10 MB are now reserved
+  {
+    HttpClient second(server().host(), server().http_port());
+    ASSERT_TRUE(second.send_raw(Header(8'000'000)));
+    EXPECT_TRUE(IsError(second.read_response(), 503, "retry later"));
+  }
+  ASSERT_TRUE(first.send_raw(std::string(10'000'000, ' ')));
+  EXPECT_TRUE(IsError(first.read_response(), 400));
+  // Once the first request is answered its reservation is given back.
+  EXPECT_TRUE(Eventually([&] {
+    HttpClient again(server().host(), server().http_port());
+    return again.send_raw(Header(8'000'000)) && again.read_response().status == 100;
+  }));
+}
+
 TEST_F(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
   const std::string g = Id("g");
   auto first = SendBody("alice", g, kGroup);

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
@@ -47,6 +48,18 @@ struct HttpServer::Impl {
   void count_request() { server.requests_.fetch_add(1, std::memory_order_relaxed); }
   void count_open() { server.open_.fetch_add(1, std::memory_order_relaxed); }
   void count_close() { server.open_.fetch_sub(1, std::memory_order_relaxed); }
+  // Takes `n` bytes of the pending-body budget; false when that would pass it.
+  bool reserve_body(uint64_t n) {
+    uint64_t held = pending_body_bytes.load(std::memory_order_relaxed);
+    do {
+      if (held + n > std::max(options().max_pending_body_bytes, options().max_body_bytes)) {
+        return false;
+      }
+    } while (!pending_body_bytes.compare_exchange_weak(held, held + n, std::memory_order_relaxed));
+    return true;
+  }
+  void release_body(uint64_t n) { pending_body_bytes.fetch_sub(n, std::memory_order_relaxed); }
+  std::atomic<uint64_t> pending_body_bytes{0};
 
   void accept();
   void arm_sweep(ConnectionRegistry& r);
@@ -82,6 +95,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void read_header() {
     busy_ = false;
+    request_.body = {};  // the previous request is answered: its body goes
+    release_body();
     if (closing_) {
       shutdown();
       return;
@@ -132,6 +147,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     } else {
       handler_ = resolved.handler;
     }
+    // The body's memory comes out of a budget shared by all connections.
+    const uint64_t body_bytes =
+        parser_->is_done() ? 0
+                           : parser_->content_length().value_or(server_.options().max_body_bytes);
+    if (!server_.reserve_body(body_bytes)) {
+      keep_alive_ = false;
+      unread_input_ = true;
+      refusal_.reset();
+      return write(HttpResponse::error(
+          Error::unavailable("too many request bodies are being received; retry later")));
+    }
+    reserved_body_ = body_bytes;
     reading_body_ = true;
     body_deadline_ = Clock::now() + std::chrono::seconds(server_.options().body_timeout_seconds);
     if (req[http::field::expect] == "100-continue") {
@@ -258,9 +285,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
+  void release_body() {
+    if (reserved_body_ == 0) return;
+    server_.release_body(reserved_body_);
+    reserved_body_ = 0;
+  }
+
   void shutdown() {
     if (done_) return;
     done_ = true;
+    release_body();
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
@@ -282,7 +316,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Clock::time_point body_deadline_{};
   bool writing_ = false;
   Clock::time_point write_deadline_{};
-  bool unread_input_ = false;  // answered before the whole request was read
+  bool unread_input_ = false;   // answered before the whole request was read
+  uint64_t reserved_body_ = 0;  // of the server's pending-body budget
   bool lingering_ = false;
   Clock::time_point linger_deadline_{};
   size_t lingered_bytes_ = 0;

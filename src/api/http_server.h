@@ -24,9 +24,12 @@ struct HttpServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 5001;
   size_t max_body_bytes = 16u << 20;
-  int idle_timeout_seconds = 75;     // keep-alive connections with no request for this long close
-  int body_timeout_seconds = 30;     // a request body must arrive within this after its header
-  int write_timeout_seconds = 30;    // a response must be taken by the client within this
+  int idle_timeout_seconds = 75;   // keep-alive connections with no request for this long close
+  int body_timeout_seconds = 30;   // a request body must arrive within this after its header
+  int write_timeout_seconds = 30;  // a response must be taken by the client within this
+  // Request bodies being received or handled, all connections together (a chunked body counts
+  // as max_body_bytes); a request that would pass this is answered 503.
+  uint64_t max_pending_body_bytes = 256u << 20;
   uint64_t max_connections = 10000;  // more are refused at accept
 };
 

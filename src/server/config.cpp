@@ -219,6 +219,9 @@ KeyTable make_keys() {
   t.add("http.writeTimeout", duration_key([](Config& c, milliseconds d) {
           c.http_write_timeout = d < std::chrono::seconds(1) ? std::chrono::seconds(1) : d;
         }));
+  t.add("http.maxPendingBodyBytes", int_key(1 << 20, int64_t{1} << 40, [](Config& c, int64_t v) {
+          c.http_max_pending_body_bytes = v;
+        }));
   t.add("ioThreads", int_key(0, 256, [](Config& c, int64_t v) { c.io_threads = v; }));
   t.add("logger.dir", string_key(&Config::logger_dir));
   t.add("logger.level", custom([](const std::string& s, Config& c) -> std::optional<std::string> {

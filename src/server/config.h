@@ -65,6 +65,7 @@ struct Config {
   int64_t delivery_retry_max = 5;
   int64_t max_inflight_sends = 4096;  // per connection, before its reading pauses
   std::chrono::milliseconds http_write_timeout{std::chrono::seconds(30)};
+  int64_t http_max_pending_body_bytes = 256 << 20;
   std::string logger_dir;  // empty = stderr
   std::string logger_level = "info";
   WebhookConfig webhook;

@@ -62,6 +62,7 @@ void Server::start() {
   // Room for a full batch of base64 payloads would be unbounded; 16 MiB or one maximal message.
   http_options.max_body_bytes =
       std::max<size_t>(16u << 20, static_cast<size_t>(config_.max_payload_bytes) / 3 * 4 + 65536);
+  http_options.max_pending_body_bytes = static_cast<uint64_t>(config_.http_max_pending_body_bytes);
   http_options.write_timeout_seconds = static_cast<int>(std::min<int64_t>(
       std::chrono::ceil<std::chrono::seconds>(config_.http_write_timeout).count(), 86400));
   http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, http_options);
