@@ -102,22 +102,30 @@ std::optional<Error> ChannelShard::check_client_send(ChannelState& st, const Sen
 }
 
 void ChannelShard::run_meta(std::function<void(StatusCallback)> op, StatusCallback done) {
-  auto start = [this, op = std::move(op), done = std::move(done)]() mutable {
+  meta_waiting_.push_back([this, op = std::move(op), done = std::move(done)]() mutable {
     meta_busy_ = true;
     op([this, done = std::move(done)](Status s) {
       done(std::move(s));
       meta_busy_ = false;
-      if (!meta_waiting_.empty()) {
-        auto next = std::move(meta_waiting_.front());
-        meta_waiting_.pop_front();
-        next();
-      }
+      run_next_meta();
     });
-  };
-  if (meta_busy_) {
-    meta_waiting_.push_back(std::move(start));
-  } else {
-    start();
+  });
+  run_next_meta();
+}
+
+// One change at a time, in order. A loop rather than a call from each change's end: changes
+// that end at once (e.g. a failed read) would otherwise nest one call per queued change.
+void ChannelShard::run_next_meta() {
+  if (meta_running_queue_) return;  // the loop below picks it up
+  meta_running_queue_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{meta_running_queue_};
+  while (!meta_busy_ && !meta_waiting_.empty()) {
+    auto next = std::move(meta_waiting_.front());
+    meta_waiting_.pop_front();
+    next();
   }
 }
 

@@ -1,6 +1,7 @@
 #include "engine/channel_shard.h"
 
 #include <chrono>
+#include <exception>
 #include <utility>
 
 #include "engine/executor_group.h"
@@ -275,9 +276,23 @@ void ChannelShard::flush() {
 void ChannelShard::complete(Batch& batch, const Status& status) {
   std::vector<Delivery> deliveries;
   if (status.ok() && sink_ != nullptr) deliveries.reserve(batch.sends.size());
+  // The shard's own bookkeeping first, for the whole batch: nothing below may leave an
+  // in-flight key pointing into a batch that is gone.
   for (auto& pending : batch.sends) {
     if (!pending->idempotency_key.empty()) in_flight_keys_.erase(pending->idempotency_key);
     --pending->channel->in_flight;
+  }
+  // A callback that throws does not keep the others from being answered; the first exception
+  // is passed on at the end.
+  std::exception_ptr failure;
+  auto call = [&failure](auto& callback, auto&&... args) {
+    try {
+      callback(std::forward<decltype(args)>(args)...);
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  for (auto& pending : batch.sends) {
     SendResult r;
     if (status.ok()) {
       r.message_id = pending->message->message_id;
@@ -289,9 +304,9 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
     for (auto& waiter : pending->waiters) {
       SendResult copy = r;
       copy.duplicate = true;
-      waiter(std::move(copy));
+      call(waiter, std::move(copy));
     }
-    pending->done(std::move(r));
+    call(pending->done, std::move(r));
     if (status.ok() && sink_ != nullptr && pending->recipients) {
       deliveries.push_back(Delivery{std::move(pending->message), std::move(pending->recipients),
                                     pending->skip_connection});
@@ -304,7 +319,7 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
   }
   for (auto& [key, done] : batch.meta) {
     if (!key) {
-      done(status);
+      call(done, status);
       continue;
     }
     settings_.invalidate(*key);
@@ -313,9 +328,10 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
       if (st.subscribers) cached_members_ -= st.subscribers->size();
       st.subscribers.reset();
     }
-    done(status);
+    call(done, status);
   }
   if (!deliveries.empty()) sink_->deliver(std::move(deliveries));
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace jindou::engine

@@ -104,6 +104,7 @@ class ChannelShard {
   // Metadata changes run one at a time per shard so a change that reads the stored member list
   // never misses one still in flight.
   void run_meta(std::function<void(StatusCallback)> op, StatusCallback done);
+  void run_next_meta();
   void deliver_unstored(std::shared_ptr<Message> message,
                         std::shared_ptr<const std::vector<std::string>> recipients,
                         uint64_t skip_connection);
@@ -123,6 +124,7 @@ class ChannelShard {
   std::unique_ptr<Batch> open_;
   bool flush_scheduled_ = false;
   bool meta_busy_ = false;
+  bool meta_running_queue_ = false;
   std::list<std::function<void()>> meta_waiting_;
   std::mt19937_64 rng_;
 };

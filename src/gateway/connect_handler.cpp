@@ -111,6 +111,12 @@ void ClientConnection::handle_connect(const proto::Connect& connect) {
   // the other, and only the older connection is kicked (connection ids grow with accept order).
   gateway_.engine().presence().add(info_, shared_from_this());
   registered_ = true;
+  // A ban committed since authenticate() kicked whoever was online then, which may not have
+  // included this connection: look again now that it is online (one side sees the other).
+  auto user = gateway_.engine().settings(ChannelKey{info_.uid, kChannelPerson});
+  if (user.ok() && (*user)->banned()) {
+    return kick(ReasonCode::kConnectKick, "banned", false, std::chrono::seconds(2));
+  }
   apply_kick_rules(device_level);
   spdlog::debug("conn {} ({} {}): uid '{}' device {} connected with protocol {}", info_.id,
                 info_.transport, info_.remote, info_.uid, info_.device_flag, info_.version);

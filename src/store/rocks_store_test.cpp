@@ -145,6 +145,16 @@ TEST_F(RocksStoreTest, NothingIsReadableBeforeItIsDurable) {
   store_.reset();  // before the hook's state goes away
 }
 
+// A write handed to a closed store is refused through its callback, never dropped or crashed on.
+TEST_F(RocksStoreTest, CommitAfterCloseIsRefused) {
+  store_->close();
+  WriteSet ws;
+  ws.put_message(msg(g1_, 1));
+  const Status s = store_->commit_and_wait(std::move(ws));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().status, 503);
+}
+
 TEST_F(RocksStoreTest, ScanRangesAndMore) {
   std::vector<Message> ms;
   for (uint64_t s = 1; s <= 10; ++s) ms.push_back(msg(g1_, s));
