@@ -1,6 +1,7 @@
 // Routes that read messages: /messages, /message, /channel/messagesync,
 // /channel/max_message_seq, /cluster/messages, and the deprecated /message/sync(ack).
 #include <charconv>
+#include <exception>
 
 #include "api/message_json.h"
 #include "api/route_helpers.h"
@@ -182,7 +183,7 @@ void search_messages(ApiContext& ctx, HttpRequest& request, const Respond& respo
     if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
     q.channel = std::move(*channel);
   }
-  auto run = [&ctx, q = std::move(q), respond] {
+  auto search = [&ctx, q = std::move(q), respond] {
     auto page = ctx.engine.reader().search(q);
     if (!page.ok()) return respond(HttpResponse::error(page.error()));
     std::string out;
@@ -191,6 +192,15 @@ void search_messages(ApiContext& ctx, HttpRequest& request, const Respond& respo
     for (const auto& m : page->messages) write_message(w, m, "");
     w.end_array().field("total", page->total).end_object();
     respond(HttpResponse::json(std::move(out)));
+  };
+  // On its own thread the search is outside the session's exception guard: it answers even
+  // when it fails unexpectedly.
+  auto run = [search = std::move(search), respond] {
+    try {
+      search();
+    } catch (const std::exception&) {
+      respond(HttpResponse::error(Error::internal("internal error")));
+    }
   };
   if (ctx.slow_reads == nullptr) return run();
   ctx.slow_reads->post(std::move(run));
