@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what jindou needs to build, run and test on Debian 12 (run as root).
-# Safe to run again: packages already present are left alone.
+#   scripts/install-deps.sh           build and run
+#   scripts/install-deps.sh --test    also what the tests need
+#   scripts/install-deps.sh --bench   also what the benchmarks need (wrk, nginx, hyperfine)
+# Options combine. Safe to run again: packages already present are left alone.
 set -euo pipefail
 
 packages=(
@@ -10,13 +13,25 @@ packages=(
   libspdlog-dev libyaml-cpp-dev libcli11-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-if [[ "${1:-}" == "--test" ]]; then
-  # Tests also need clang (fuzzing) and, for the official JS SDK, Node.js >= 20.6 with npm
-  # (used as the machine provides it; Debian's own nodejs is only a fallback).
-  packages+=(clang libclang-rt-dev)
-  command -v node >/dev/null 2>&1 || packages+=(nodejs)
-  command -v npm >/dev/null 2>&1 || packages+=(npm)
-fi
+for option in "$@"; do
+  case "$option" in
+    --test)
+      # Tests also need clang (fuzzing) and, for the official JS SDK, Node.js >= 20.6 with npm
+      # (used as the machine provides it; Debian's own nodejs is only a fallback).
+      packages+=(clang libclang-rt-dev)
+      command -v node >/dev/null 2>&1 || packages+=(nodejs)
+      command -v npm >/dev/null 2>&1 || packages+=(npm)
+      ;;
+    --bench)
+      # wrk drives the HTTP benchmark; nginx serves its static baseline in the same run.
+      packages+=(wrk nginx hyperfine)
+      ;;
+    *)
+      echo "usage: $0 [--test] [--bench]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything with AddressSanitizer + UndefinedBehaviorSanitizer,
 # and runs every test: unit tests, black-box tests of the real binary (C++ and the official
-# WuKongIM JS SDK), then a short fuzzing run of the wkproto decoder.
+# WuKongIM JS SDK), then a short fuzzing run of the wkproto decoder. Last, the commands the docs
+# give users: the Release build (which must compile without a warning) and a short run of every
+# benchmark script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
 
-scripts/install-deps.sh --test
+scripts/install-deps.sh --test --bench
 
 echo "==> JavaScript test clients"
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "==> build (ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJINDOU_SANITIZE=ON \
-  -DJINDOU_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1"
+  -DJINDOU_WERROR=ON -DJINDOU_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1"
 cmake --build build/asan -j "$jobs"
 
 echo "==> tests"
@@ -29,5 +31,22 @@ cmake --build build/fuzz --target fuzz_decoder
 mkdir -p build/fuzz/corpus
 build/fuzz/src/proto/fuzz_decoder -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
   build/fuzz/corpus "$root/src/proto/fuzz_corpus"
+
+echo "==> the Release build as README.md and bench/README.md give it (no warnings allowed)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build/release 2>&1 | tee build/release-build.log
+if grep -q 'warning:' build/release-build.log; then
+  echo "the Release build printed warnings (see above)" >&2
+  exit 1
+fi
+build/release/src/server/jindou --help >/dev/null
+
+echo "==> every benchmark script, briefly"
+bench/http_send.sh 16 1
+bench/wk_send.sh 10 8 1
+bench/wk_latency.sh 1 2000
+bench/wk_fanout.sh 50 1 4 1
+bench/wk_idle.sh 300 1
+build/release/src/store/store_bench --benchmark_filter=Durable --benchmark_min_time=0.05
 
 echo "==> all tests passed"

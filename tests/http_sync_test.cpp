@@ -113,6 +113,22 @@ TEST_F(SyncTest, PullModeOneReadsDownwardFromEnd) {
   EXPECT_EQ(p.more, 0);
 }
 
+// start inclusive, end exclusive: end <= start is an empty range, answered 200 with no messages
+// (clients computing their bounds from what they hold send these at the edges).
+TEST_F(SyncTest, EndAtOrBelowStartIsAnEmptyRange) {
+  const std::string g = Channel(60);
+  for (int pull_mode : {0, 1}) {
+    for (auto [start, end] : {std::pair<int64_t, int64_t>{50, 50}, {50, 49}, {60, 1}, {1, 1}}) {
+      const Page p = Sync(g, start, end, 10, pull_mode);
+      EXPECT_TRUE(p.seqs.empty()) << start << ".." << end << " pull_mode " << pull_mode;
+      EXPECT_EQ(p.more, 0) << start << ".." << end << " pull_mode " << pull_mode;
+    }
+  }
+  // The neighbouring non-empty range still reads its one message.
+  EXPECT_EQ(Sync(g, 50, 51, 10, 0).seqs, Range(50, 50));
+  EXPECT_EQ(Sync(g, 50, 51, 10, 1).seqs, Range(50, 50));
+}
+
 TEST_F(SyncTest, PagingUpwardDeliversEveryMessageExactlyOnce) {
   const std::string g = Channel(47);
   std::vector<int64_t> received;

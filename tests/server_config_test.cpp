@@ -154,6 +154,32 @@ TEST(ServerConfigTest, DataDirFromTheConfigFile) {
   EXPECT_FALSE(std::filesystem::exists(server.root_dir() + "/wukongimdata"));
 }
 
+// A WuKongIM wk.yaml names rootDir, not dataDir: the data goes where WuKongIM keeps it.
+TEST(ServerConfigTest, RootDirKeepsDataWhereWukongimDoes) {
+  ServerOptions options;
+  options.pass_data_dir = false;
+  options.config_yaml = "rootDir: ./wkroot\n";
+  ServerProcess server(options);
+  server.start();
+  HttpClient http(server.host(), server.http_port());
+  ASSERT_EQ(http.post("/message/send", SendBody("alice", "g", kGroup)).status, 200);
+  EXPECT_FALSE(std::filesystem::is_empty(server.root_dir() + "/wkroot/data"));
+  EXPECT_FALSE(std::filesystem::exists(server.root_dir() + "/wukongimdata"));
+}
+
+TEST(ServerConfigTest, DataDirWinsOverRootDir) {
+  ServerOptions options;
+  options.pass_data_dir = false;
+  options.config_yaml = "rootDir: ./wkroot\n";
+  options.env = {{"WK_DATADIR", "./explicit"}};
+  ServerProcess server(options);
+  server.start();
+  HttpClient http(server.host(), server.http_port());
+  ASSERT_EQ(http.post("/message/send", SendBody("alice", "g", kGroup)).status, 200);
+  EXPECT_FALSE(std::filesystem::is_empty(server.root_dir() + "/explicit"));
+  EXPECT_FALSE(std::filesystem::exists(server.root_dir() + "/wkroot/data"));
+}
+
 TEST(ServerConfigTest, InvalidEnvironmentValueRefusesToStart) {
   ServerOptions options;
   options.env = {{"WK_CLUSTER_NODEID", "5000"}};

@@ -74,7 +74,9 @@ TEST(WriteMessage, PersonChannelAsSeenByTheReader) {
   m.from_uid = "u1";
   m.channel = {"u2@u1", kChannelPerson};
   m.timestamp = 1700000000;
-  m.payload = "hi";
+  // Moved in, not assigned from a literal: GCC 12 at -O3 reports a false -Wmaybe-uninitialized
+  // inside std::string's literal assignment here.
+  m.payload = std::string("hi");
   m.header.red_dot = true;
   std::string out;
   JsonWriter w(out);

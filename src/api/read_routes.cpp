@@ -85,10 +85,6 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
   if (limit == 0) limit = 50;
   if (limit > 10000) limit = 10000;
-  if (start != 0 && end != 0 && end <= start) {
-    return respond(HttpResponse::error(
-        Error::bad_request("end_message_seq must be greater than start_message_seq")));
-  }
   auto page =
       ctx.engine.reader().sync(*channel, static_cast<uint64_t>(start), static_cast<uint64_t>(end),
                                static_cast<size_t>(limit), static_cast<int>(pull_mode));

@@ -12,6 +12,7 @@ Result<uint64_t> MessageReader::max_seq(const ChannelKey& channel) {
 
 Result<SyncPage> MessageReader::sync(const ChannelKey& channel, uint64_t start, uint64_t end,
                                      size_t limit, int pull_mode) {
+  if (start != 0 && end != 0 && end <= start) return SyncPage{};  // an empty range
   const bool descending = (start == 0 && end == 0) || pull_mode == 1;
   auto r = store_.scan(channel, start, end, descending, limit, kMaxReadBytes);
   if (!r.ok()) return r.error();

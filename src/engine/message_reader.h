@@ -47,7 +47,7 @@ class MessageReader {
 
   Result<uint64_t> max_seq(const ChannelKey& channel);
   // /channel/messagesync: start inclusive, end exclusive, 0 = unbounded; pull_mode 0 newer,
-  // 1 older; both bounds 0 = the newest `limit`.
+  // 1 older; both bounds 0 = the newest `limit`; end <= start (both set) is empty.
   Result<SyncPage> sync(const ChannelKey& channel, uint64_t start, uint64_t end, size_t limit,
                         int pull_mode);
   // /messages: the union of the three key lists, each message once, message_seq descending.

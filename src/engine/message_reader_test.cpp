@@ -95,6 +95,20 @@ TEST_F(MessageReaderTest, SyncRanges) {
   EXPECT_FALSE(down_start->more);
 }
 
+// start inclusive, end exclusive: end <= start is an empty range, not an error, in either
+// direction (a client computing its bounds from what it holds sends these at the edges).
+TEST_F(MessageReaderTest, EmptyRangesAnswerNoMessages) {
+  fill(10);
+  for (int pull_mode : {0, 1}) {
+    for (auto [start, end] : {std::pair<uint64_t, uint64_t>{5, 5}, {6, 5}, {10, 1}}) {
+      auto page = reader().sync(g1_, start, end, 50, pull_mode);
+      ASSERT_TRUE(page.ok()) << start << ".." << end;
+      EXPECT_TRUE(page->messages.empty()) << start << ".." << end << " mode " << pull_mode;
+      EXPECT_FALSE(page->more) << start << ".." << end << " mode " << pull_mode;
+    }
+  }
+}
+
 TEST_F(MessageReaderTest, PagingUpwardFromOneSeesEveryMessageOnce) {
   fill(23);
   std::vector<uint64_t> seen;

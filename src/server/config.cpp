@@ -180,6 +180,11 @@ KeyTable make_keys() {
           c.data_dir = s;
           return std::nullopt;
         }));
+  t.add("rootDir", custom([](const std::string& s, Config& c) -> std::optional<std::string> {
+          if (s.empty()) return std::string("must not be empty");
+          c.root_dir = s;
+          return std::nullopt;
+        }));
   t.add("httpAddr", address_key([](Config& c, Address a) { c.http_addr = a; }));
   t.add("addr", address_key([](Config& c, Address a) { c.tcp_addr = a; }));
   t.add("wsAddr", address_key([](Config& c, Address a) { c.ws_addr = a; }));
@@ -225,9 +230,13 @@ KeyTable make_keys() {
   t.add("ioThreads", int_key(0, 256, [](Config& c, int64_t v) { c.io_threads = v; }));
   t.add("logger.dir", string_key(&Config::logger_dir));
   t.add("logger.level", custom([](const std::string& s, Config& c) -> std::optional<std::string> {
-          const std::string l = lower(s);
+          // WuKongIM writes the level as a number: 0 unset, 1 debug, 2 info, 3 warn, 4 error.
+          static const char* const kNumbered[] = {"info", "debug", "info", "warn", "error"};
+          std::string l = lower(s);
+          if (l.size() == 1 && l[0] >= '0' && l[0] <= '4') l = kNumbered[l[0] - '0'];
           if (l != "trace" && l != "debug" && l != "info" && l != "warn" && l != "error") {
-            return "expected trace, debug, info, warn or error, got '" + s + "'";
+            return "expected trace, debug, info, warn or error (or WuKongIM's 0 to 4), got '" + s +
+                   "'";
           }
           c.logger_level = l;
           return std::nullopt;
@@ -383,7 +392,14 @@ Result<LoadedConfig> load_config(const ConfigSources& sources) {
       return Error::bad_request("invalid configuration " + given.origin + ": " + *problem);
     }
   }
-  const Config& c = loaded.config;
+  Config& c = loaded.config;
+  if (!c.root_dir.empty()) {
+    const std::filesystem::path root(c.root_dir);
+    if (!merged.contains("datadir")) c.data_dir = (root / "data").string();
+    if (!c.logger_dir.empty() && std::filesystem::path(c.logger_dir).is_relative()) {
+      c.logger_dir = (root / c.logger_dir).string();
+    }
+  }
   if (c.wss_addr && (c.wss_cert_file.empty() || c.wss_key_file.empty())) {
     return Error::bad_request(
         "invalid configuration wssAddr: wssConfig.certFile and wssConfig.keyFile are required");

@@ -42,6 +42,9 @@ struct ClusterConfig {
 struct Config {
   std::string mode = "debug";
   std::string data_dir = "./wukongimdata";
+  // WuKongIM's rootDir: when set, dataDir defaults to <rootDir>/data and a relative logger.dir is
+  // taken under it. An explicit dataDir wins.
+  std::string root_dir;
   Address http_addr{"0.0.0.0", 5001};
   Address tcp_addr{"0.0.0.0", 5100};
   Address ws_addr{"0.0.0.0", 5200};

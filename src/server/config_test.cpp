@@ -87,6 +87,38 @@ TEST(Config, UnknownKeysWarnInvalidValuesFail) {
   EXPECT_FALSE(load_config({{}, {}, {{"connection.maxInflightSends", "1"}}}).ok());
 }
 
+// WuKongIM keeps its data in <rootDir>/data unless dataDir is given, and a relative logger.dir
+// under rootDir.
+TEST(Config, RootDirAsWukongimReadsIt) {
+  auto root_only = load_config({{}, {}, {{"rootDir", "/srv/wk"}, {"logger.dir", "logs"}}});
+  ASSERT_TRUE(root_only.ok()) << root_only.error().message;
+  EXPECT_EQ(root_only->config.data_dir, "/srv/wk/data");
+  EXPECT_EQ(root_only->config.logger_dir, "/srv/wk/logs");
+
+  auto both = load_config({{}, {{"WK_ROOTDIR", "/srv/wk"}}, {{"dataDir", "/var/lib/x"}}});
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both->config.data_dir, "/var/lib/x");  // an explicit dataDir wins
+
+  auto absolute_log = load_config({{}, {}, {{"rootDir", "r"}, {"logger.dir", "/var/log/j"}}});
+  ASSERT_TRUE(absolute_log.ok());
+  EXPECT_EQ(absolute_log->config.logger_dir, "/var/log/j");
+  EXPECT_EQ(absolute_log->config.data_dir, "r/data");
+
+  EXPECT_FALSE(load_config({{}, {}, {{"rootDir", ""}}}).ok());
+}
+
+TEST(Config, LoggerLevelAlsoAsWukongimNumbers) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0", "info"}, {"1", "debug"}, {"2", "info"}, {"3", "warn"}, {"4", "error"}, {"WARN", "warn"}};
+  for (const auto& [given, level] : cases) {
+    auto loaded = load_config({{}, {}, {{"logger.level", given}}});
+    ASSERT_TRUE(loaded.ok()) << given;
+    EXPECT_EQ(loaded->config.logger_level, level) << given;
+  }
+  EXPECT_FALSE(load_config({{}, {}, {{"logger.level", "5"}}}).ok());
+  EXPECT_FALSE(load_config({{}, {}, {{"logger.level", "loud"}}}).ok());
+}
+
 TEST(Config, ConnectionReadAheadLimit) {
   auto defaults = load_config({});
   ASSERT_TRUE(defaults.ok());

@@ -54,7 +54,7 @@ add("/message", "post", op("Get one message",
     body(S(login_uid=STR, **channel_props, message_id=I64, client_msg_no=STR)),
     resp("The message", ref("Message")), {"404": resp("No such message (or expired)", ref("Error"))}, M))
 add("/channel/messagesync", "post", op("Sync a channel's messages",
-    "start_message_seq inclusive, end_message_seq exclusive, 0 = unbounded. Both 0: the newest `limit`. pull_mode 0: upward from start; 1: downward from end. Messages ascend by seq; more = 1 when further messages exist in that direction.",
+    "start_message_seq inclusive, end_message_seq exclusive, 0 = unbounded; end <= start (both set) is an empty range. Both 0: the newest `limit`. pull_mode 0: upward from start; 1: downward from end. Messages ascend by seq; more = 1 when further messages exist in that direction.",
     body(S(login_uid=STR, **channel_props, start_message_seq=INT, end_message_seq=INT, limit=INT, pull_mode=FLAG, stream_v2=FLAG)),
     resp("A page", S(start_message_seq=INT, end_message_seq=INT, more=FLAG, messages={"type": "array", "items": ref("Message")})), None, M))
 add("/channel/max_message_seq", "get", op("A channel's newest message_seq",
