@@ -41,6 +41,11 @@ struct Message {
   std::string tag_key;
   std::string topic;
   std::string payload;  // plaintext bytes, opaque to the server
+  // Kept by the store for conversations: red_dot messages in the channel up to and including
+  // this one (so unread counts are differences), and the commit version the store gave the
+  // message (increasing in commit order; Unix nanoseconds unless the clock lags).
+  uint64_t red_dot_total = 0;
+  uint64_t commit_version = 0;
 
   // Unix second at which the message stops being visible; 0 = never.
   int64_t expires_at() const { return expire == 0 ? 0 : timestamp + expire; }

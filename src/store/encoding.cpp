@@ -8,6 +8,8 @@ void put_string16(std::string& out, std::string_view s) {
   out.append(s);
 }
 
+}  // namespace
+
 // Values use varint lengths: compact, and never limited to 64 KiB.
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -41,7 +43,6 @@ void put_string(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-}  // namespace
 
 void put_u16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v >> 8));
@@ -163,14 +164,16 @@ std::string sync_queue_key(std::string_view uid, uint64_t position) {
 
 std::string encode_message(const Message& m) {
   std::string out;
-  out.reserve(32 + m.client_msg_no.size() + m.from_uid.size() + m.payload.size() +
-              m.stream_no.size() + m.tag_key.size() + m.topic.size());
-  out.push_back(static_cast<char>(kValueVersion));
+  out.reserve(kMessageHeaderSize + 10 + m.client_msg_no.size() + m.from_uid.size() +
+              m.payload.size() + m.stream_no.size() + m.tag_key.size() + m.topic.size());
+  out.push_back(static_cast<char>(kMessageValueVersion));
   put_u64(out, static_cast<uint64_t>(m.message_id));
   out.push_back(static_cast<char>(m.header.flags()));
   out.push_back(static_cast<char>(m.setting));
   put_u32(out, m.expire);                            // offset 11
   put_u64(out, static_cast<uint64_t>(m.timestamp));  // offset 15
+  put_u64(out, m.commit_version);                    // offset 23: stamped at commit
+  put_u64(out, m.red_dot_total);                     // offset 31
   put_string(out, m.client_msg_no);
   put_string(out, m.from_uid);
   put_string(out, m.stream_no);
@@ -186,13 +189,23 @@ std::optional<Message> decode_message(std::string_view key, std::string_view val
   if (!channel || key.size() != 8) return std::nullopt;
   m.channel = std::move(*channel);
   m.message_seq = get_u64(key.data());
-  if (value.size() < 23 || static_cast<uint8_t>(value[0]) != kValueVersion) return std::nullopt;
+  if (value.empty()) return std::nullopt;
+  // Version 1 (before conversations) lacks the commit version and the red-dot total.
+  const auto version = static_cast<uint8_t>(value[0]);
+  const size_t header = version == kMessageValueVersion ? kMessageHeaderSize
+                        : version == 1                  ? kMessageVersionOffset
+                                                        : 0;
+  if (header == 0 || value.size() < header) return std::nullopt;
   m.message_id = static_cast<int64_t>(get_u64(value.data() + 1));
   m.header = MessageHeader::from_flags(static_cast<uint8_t>(value[9]));
   m.setting = static_cast<uint8_t>(value[10]);
   m.expire = get_u32(value.data() + kMessageExpireOffset);
   m.timestamp = static_cast<int64_t>(get_u64(value.data() + kMessageTimestampOffset));
-  value.remove_prefix(23);
+  if (version == kMessageValueVersion) {
+    m.commit_version = get_u64(value.data() + kMessageVersionOffset);
+    m.red_dot_total = get_u64(value.data() + kMessageRedDotOffset);
+  }
+  value.remove_prefix(header);
   if (!take_string(value, m.client_msg_no) || !take_string(value, m.from_uid) ||
       !take_string(value, m.stream_no) || !take_string(value, m.tag_key) ||
       !take_string(value, m.topic)) {
@@ -200,6 +213,81 @@ std::optional<Message> decode_message(std::string_view key, std::string_view val
   }
   m.payload.assign(value.data(), value.size());
   return m;
+}
+
+std::optional<MessageTip> decode_message_tip(std::string_view value) {
+  if (value.empty()) return std::nullopt;
+  const auto version = static_cast<uint8_t>(value[0]);
+  if (version == 1 && value.size() >= kMessageVersionOffset) return MessageTip{};
+  if (version != kMessageValueVersion || value.size() < kMessageHeaderSize) return std::nullopt;
+  return MessageTip{get_u64(value.data() + kMessageVersionOffset),
+                    get_u64(value.data() + kMessageRedDotOffset)};
+}
+
+std::string encode_max_seq_record(uint64_t seq, uint64_t red_dots) {
+  std::string out;
+  put_u64(out, seq);
+  put_u64(out, red_dots);
+  return out;
+}
+
+std::optional<MaxSeqRecord> decode_max_seq_record(std::string_view value) {
+  if (value.size() == 8) return MaxSeqRecord{get_u64(value.data()), std::nullopt};
+  if (value.size() == 16) return MaxSeqRecord{get_u64(value.data()), get_u64(value.data() + 8)};
+  return std::nullopt;
+}
+
+std::string conversation_prefix(std::string_view uid) {
+  return user_channel_prefix(uid);
+}
+
+std::string conversation_key(std::string_view uid, const ChannelKey& key,
+                             ConversationRecordKind kind) {
+  std::string out = conversation_prefix(uid);
+  put_channel(out, key);
+  out.push_back(static_cast<char>(kind));
+  return out;
+}
+
+std::string encode_read_mark(const ReadMark& mark) {
+  std::string out;
+  out.reserve(41);
+  out.push_back(static_cast<char>(kValueVersion));
+  put_u64(out, mark.version);  // offset 1: filled at commit
+  put_u64(out, mark.read_seq);
+  put_u64(out, mark.read_red_dots);
+  put_u64(out, mark.unread_offset);
+  put_u64(out, mark.deleted_to);
+  return out;
+}
+
+std::optional<ReadMark> decode_read_mark(std::string_view value) {
+  if (value.size() != 41 || static_cast<uint8_t>(value[0]) != kValueVersion) return std::nullopt;
+  const char* p = value.data();
+  return ReadMark{get_u64(p + 9), get_u64(p + 17), get_u64(p + 25), get_u64(p + 33),
+                  get_u64(p + 1)};
+}
+
+std::string encode_own_mark(const OwnMark& mark) {
+  std::string out;
+  out.reserve(25);
+  out.push_back(static_cast<char>(kValueVersion));
+  put_u64(out, mark.version);  // offset 1: filled at commit
+  put_u64(out, mark.seq);
+  put_u64(out, mark.red_dots);
+  return out;
+}
+
+std::optional<OwnMark> decode_own_mark(std::string_view value) {
+  if (value.size() != 25 || static_cast<uint8_t>(value[0]) != kValueVersion) return std::nullopt;
+  const char* p = value.data();
+  return OwnMark{get_u64(p + 9), get_u64(p + 17), get_u64(p + 1)};
+}
+
+std::string event_key(uint8_t queue, uint64_t id) {
+  std::string out(1, static_cast<char>(queue));
+  put_u64(out, id);
+  return out;
 }
 
 std::string encode_index(const Message& m) {

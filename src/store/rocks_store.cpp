@@ -18,13 +18,14 @@
 #include "model/clock.h"
 #include "store/encoding.h"
 #include "store/expiry_filter.h"
+#include "store/rocks_iteration.h"
 
 namespace jindou::store {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id",       "client_no",
+constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id", "client_no",
                                         "channel",    "member", "user_channel", "user",
-                                        "sync_queue", "cursor"};
+                                        "sync_queue", "cursor", "conv",         "event"};
 static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
 
 // The channel part of a key (type, id length, id). Messages of one channel are inserted in seq
@@ -72,65 +73,15 @@ class ClientNoPrefix final : public rocksdb::SliceTransform {
   }
 };
 
-Error to_error(const rocksdb::Status& s) {
-  if (s.IsIOError() || s.IsNoSpace() || s.IsCorruption()) {
-    return Error::unavailable("storage unavailable: " + s.ToString());
-  }
-  return Error::internal("storage error: " + s.ToString());
-}
-
-// Default column family: the last sync-queue position given out.
+// Default column family: the last queue position given out, and the last commit version.
 const std::string kQueuePositionKey = "sync_queue_position";
+const std::string kCommitVersionKey = "commit_version";
 
-// Exclusive upper bound covering every message key of `channel`.
-std::string channel_end(const ChannelKey& channel) {
-  std::string end = message_key(channel, UINT64_MAX);
-  end.push_back('\0');
-  return end;
+uint64_t unix_nanos() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
-
-// Exclusive upper bound for keys starting with `prefix` ("" when there is none).
-std::string prefix_end(std::string prefix) {
-  while (!prefix.empty()) {
-    auto& c = reinterpret_cast<unsigned char&>(prefix.back());
-    if (c != 0xFF) {
-      ++c;
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return prefix;
-}
-
-// An iterator over the keys in [lower, upper) of one column family (an empty bound is open);
-// the bounds live as long as the iterator.
-class BoundedIterator {
- public:
-  BoundedIterator(rocksdb::DB& db, std::shared_ptr<const rocksdb::Snapshot> view,
-                  rocksdb::ColumnFamilyHandle* cf, std::string lower, std::string upper)
-      : view_(std::move(view)),
-        lower_(std::move(lower)),
-        upper_(std::move(upper)),
-        lower_slice_(lower_),
-        upper_slice_(upper_) {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = view_.get();
-    if (!lower_.empty()) ro.iterate_lower_bound = &lower_slice_;
-    if (!upper_.empty()) ro.iterate_upper_bound = &upper_slice_;
-    it_.reset(db.NewIterator(ro, cf));
-  }
-  BoundedIterator(const BoundedIterator&) = delete;  // the read options point into it
-  BoundedIterator& operator=(const BoundedIterator&) = delete;
-  rocksdb::Iterator* operator->() const { return it_.get(); }
-
- private:
-  std::shared_ptr<const rocksdb::Snapshot> view_;
-  std::string lower_;
-  std::string upper_;
-  rocksdb::Slice lower_slice_;
-  rocksdb::Slice upper_slice_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-};
 
 }  // namespace
 
@@ -219,6 +170,11 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(RocksStoreOptions options) 
   if (position->has_value() && (*position)->size() == 8) {
     store->queue_position_ = get_u64((*position)->data());
   }
+  auto version = store->get(Column::kDefault, kCommitVersionKey);
+  if (!version.ok()) return version.error();
+  if (version->has_value() && (*version)->size() == 8) {
+    store->commit_version_ = get_u64((*version)->data());
+  }
   RocksStore* raw = store.get();
   if (opt.sync_writes) {
     // Reads see this until the first sync: nothing written later is readable before it is
@@ -267,12 +223,12 @@ Status RocksStore::prepare_max_seq_records() {
     it->SeekForPrev(end);  // the channel's last message
     if (!it->Valid()) break;
     const uint64_t last = get_u64(it->key().data() + it->key().size() - 8);
+    const auto last_tip = decode_message_tip(it->value().ToStringView());
     auto recorded = max_seq(*channel);
     if (!recorded.ok()) return recorded.error();
     if (*recorded <= last) {
-      std::string value;
-      put_u64(value, last);
-      batch.Put(cf(Column::kChannel), channel_record_key(*channel, ChannelRecord::kMaxSeq), value);
+      batch.Put(cf(Column::kChannel), channel_record_key(*channel, ChannelRecord::kMaxSeq),
+                encode_max_seq_record(last, last_tip ? last_tip->red_dot_total : 0));
     }
     if (++channels % 100000 == 0) spdlog::info("recorded the max seq of {} channels", channels);
     it->Seek(end);  // the next channel
@@ -329,15 +285,38 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
   });
   rocksdb::WriteBatch batch;
   const uint64_t first_position = queue_position_;
+  // One version for the whole group: it becomes visible at once. Unix nanoseconds where the
+  // clock allows, and always above every earlier one.
+  const uint64_t version = std::max(commit_version_ + 1, unix_nanos());
+  char version_bytes[8];
+  {
+    std::string v;
+    put_u64(v, version);
+    std::copy(v.begin(), v.end(), version_bytes);
+  }
+  bool versioned = false;
+  auto put = [&](const WriteSet::Op& op, const std::string& key) {
+    if (op.version_at == 0 || op.value.size() < op.version_at + 8u) {
+      return batch.Put(cf(op.column), key, op.value);
+    }
+    versioned = true;
+    const rocksdb::Slice key_part(key);
+    const rocksdb::Slice value_parts[3] = {
+        rocksdb::Slice(op.value.data(), op.version_at), rocksdb::Slice(version_bytes, 8),
+        rocksdb::Slice(op.value.data() + op.version_at + 8,
+                       op.value.size() - op.version_at - 8)};
+    return batch.Put(cf(op.column), rocksdb::SliceParts(&key_part, 1),
+                     rocksdb::SliceParts(value_parts, 3));
+  };
   auto add = [&](const WriteSet::Op& op) {
     switch (op.kind) {
       case WriteSet::OpKind::kQueueAppend: {
         std::string key = op.key;
         put_u64(key, ++queue_position_);
-        return batch.Put(cf(op.column), key, op.value);
+        return put(op, key);
       }
       case WriteSet::OpKind::kPut:
-        return batch.Put(cf(op.column), op.key, op.value);
+        return put(op, op.key);
       case WriteSet::OpKind::kDelete:
         return batch.Delete(cf(op.column), op.key);
       case WriteSet::OpKind::kDeleteRange:
@@ -358,12 +337,21 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
       return to_error(s);
     }
   }
+  if (versioned) {
+    if (auto s = batch.Put(cf(Column::kDefault), kCommitVersionKey,
+                           rocksdb::Slice(version_bytes, 8));
+        !s.ok()) {
+      return to_error(s);
+    }
+  }
   // Unsynced: sync_written() makes it durable (and readable) before it is acknowledged.
   auto s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
     queue_position_ = first_position;
     return to_error(s);
   }
+  if (versioned) commit_version_ = version;
+  keys_written_.fetch_add(batch.Count(), std::memory_order_relaxed);
   messages_written_.fetch_add(messages, std::memory_order_relaxed);
   write_sets_.fetch_add(group.size(), std::memory_order_relaxed);
   return {};
@@ -429,19 +417,36 @@ Result<std::optional<std::string>> RocksStore::get(Column c, const std::string& 
 }
 
 Result<uint64_t> RocksStore::max_seq(const ChannelKey& channel) {
-  // The larger of the max-seq record (kept when messages may vanish) and the last stored key.
+  auto tip = channel_tip(channel);
+  if (!tip.ok()) return tip.error();
+  return tip->max_seq;
+}
+
+Result<ChannelTip> RocksStore::channel_tip(const ChannelKey& channel) {
+  // The larger of the max-seq record (kept when messages may vanish) and the last stored key;
+  // the red-dot total comes with whichever is newer (the message's value when both agree).
   auto v = get(Column::kChannel, channel_record_key(channel, ChannelRecord::kMaxSeq));
   if (!v.ok()) return v.error();
-  uint64_t recorded = v->has_value() && (*v)->size() == 8 ? get_u64((*v)->data()) : 0;
+  ChannelTip tip;
+  if (v->has_value()) {
+    if (auto record = decode_max_seq_record(**v)) {
+      tip.max_seq = record->seq;
+      tip.red_dots = record->red_dots.value_or(0);
+    }
+  }
   const std::string lower_key = message_key(channel, 0);
   const std::string upper_key = channel_end(channel);
   BoundedIterator it(*db_, read_view(), cf(Column::kMessage), lower_key, upper_key);
   it->SeekToLast();
   if (!it->status().ok()) return to_error(it->status());
   if (it->Valid() && it->key().size() >= 8) {
-    recorded = std::max(recorded, get_u64(it->key().data() + it->key().size() - 8));
+    const uint64_t last = get_u64(it->key().data() + it->key().size() - 8);
+    if (last >= tip.max_seq) {
+      tip.max_seq = last;
+      if (auto m = decode_message_tip(it->value().ToStringView())) tip.red_dots = m->red_dot_total;
+    }
   }
-  return recorded;
+  return tip;
 }
 
 Result<std::optional<Message>> RocksStore::generated_client_msg(const ChannelKey& channel,
@@ -704,6 +709,7 @@ StoreStats RocksStore::stats() const {
   StoreStats s;
   s.messages = messages_written_.load(std::memory_order_relaxed);
   s.write_sets = write_sets_.load(std::memory_order_relaxed);
+  s.keys_written = keys_written_.load(std::memory_order_relaxed);
   if (committer_) {
     s.commits = committer_->groups_written();
     s.largest_commit = committer_->largest_group();

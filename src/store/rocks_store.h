@@ -56,6 +56,7 @@ class RocksStore final : public Store {
   Status commit_and_wait(WriteSet writes) override;
 
   Result<uint64_t> max_seq(const ChannelKey& channel) override;
+  Result<ChannelTip> channel_tip(const ChannelKey& channel) override;
   Result<std::optional<Message>> message(const ChannelKey& channel, uint64_t seq) override;
   Result<std::optional<Message>> message_by_id(int64_t message_id) override;
   Result<std::optional<MessageRef>> find_client_msg(const ChannelKey& channel,
@@ -82,6 +83,14 @@ class RocksStore final : public Store {
   Result<uint64_t> last_sync_queue_position(std::string_view uid) override;
 
   Result<std::optional<std::string>> cursor(std::string_view name) override;
+
+  Result<std::vector<ConversationRecord>> conversations(std::string_view uid) override;
+  Result<std::optional<ConversationRecord>> conversation(std::string_view uid,
+                                                         const ChannelKey& channel) override;
+  Result<std::vector<ChannelKey>> subscribed_channels(std::string_view uid) override;
+
+  Result<std::vector<StoredEvent>> events(uint8_t queue, uint64_t after_id,
+                                          size_t limit) override;
 
   bool has_retention() const override { return options_.retention_seconds > 0; }
   StoreStats stats() const override;
@@ -114,7 +123,9 @@ class RocksStore final : public Store {
   std::unique_ptr<GroupCommitter> committer_;
   mutable std::mutex view_mu_;
   std::shared_ptr<const rocksdb::Snapshot> durable_view_;
-  uint64_t queue_position_ = 0;  // last sync-queue position given out (commit thread)
+  uint64_t queue_position_ = 0;  // last queue position given out (commit thread)
+  uint64_t commit_version_ = 0;  // last commit version given out (commit thread)
+  std::atomic<uint64_t> keys_written_{0};
   std::atomic<uint64_t> messages_written_{0};
   std::atomic<uint64_t> write_sets_{0};
 };

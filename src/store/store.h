@@ -14,6 +14,7 @@
 #include "model/channel.h"
 #include "model/error.h"
 #include "model/message.h"
+#include "store/conversation_record.h"
 #include "store/write_set.h"
 
 namespace jindou::store {
@@ -38,10 +39,22 @@ struct SyncQueueEntry {
   uint64_t seq = 0;
 };
 
+// A channel's newest seq and the red-dot total there (see Message::red_dot_total).
+struct ChannelTip {
+  uint64_t max_seq = 0;
+  uint64_t red_dots = 0;
+};
+
+struct StoredEvent {
+  uint64_t id = 0;
+  std::string value;
+};
+
 struct StoreStats {
   uint64_t commits = 0;         // group commits written
   uint64_t write_sets = 0;      // write sets applied
   uint64_t messages = 0;        // messages stored
+  uint64_t keys_written = 0;    // puts and deletes written, all column families
   uint64_t largest_commit = 0;  // most write sets in one group commit
   bool healthy = true;
 };
@@ -59,6 +72,8 @@ class Store {
 
   // Messages. Expired messages (expire or retention) are never returned.
   virtual Result<uint64_t> max_seq(const ChannelKey& channel) = 0;
+  // The max seq with the red-dot total there (0 for messages stored before conversations).
+  virtual Result<ChannelTip> channel_tip(const ChannelKey& channel) = 0;
   virtual Result<std::optional<Message>> message(const ChannelKey& channel, uint64_t seq) = 0;
   virtual Result<std::optional<Message>> message_by_id(int64_t message_id) = 0;
   // The message sent to `channel` by `from_uid` with `client_msg_no` (the idempotency key).
@@ -101,6 +116,17 @@ class Store {
 
   // Cursors (webhook positions and similar).
   virtual Result<std::optional<std::string>> cursor(std::string_view name) = 0;
+
+  // Conversations: every record of `uid` (by channel key order), or one.
+  virtual Result<std::vector<ConversationRecord>> conversations(std::string_view uid) = 0;
+  virtual Result<std::optional<ConversationRecord>> conversation(std::string_view uid,
+                                                                 const ChannelKey& channel) = 0;
+  // The channels `uid` subscribes to (the reverse member index).
+  virtual Result<std::vector<ChannelKey>> subscribed_channels(std::string_view uid) = 0;
+
+  // Event queues: the entries of `queue` with id > `after_id`, ascending, at most `limit`.
+  virtual Result<std::vector<StoredEvent>> events(uint8_t queue, uint64_t after_id,
+                                                  size_t limit) = 0;
 
   // True when message.retention is set: any message may disappear, so every write set must
   // keep the channels' max-seq records (see WriteSet::put_message).

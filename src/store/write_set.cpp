@@ -4,8 +4,8 @@
 
 namespace jindou::store {
 
-void WriteSet::add(Column c, OpKind k, std::string key, std::string value) {
-  ops_.push_back(Op{c, k, std::move(key), std::move(value)});
+void WriteSet::add(Column c, OpKind k, std::string key, std::string value, uint16_t version_at) {
+  ops_.push_back(Op{c, k, std::move(key), std::move(value), version_at});
 }
 
 void WriteSet::put_message(const Message& m, bool index_client_msg_no, bool record_max_seq) {
@@ -16,23 +16,19 @@ void WriteSet::put_message(const Message& m, bool index_client_msg_no, bool reco
         index);
   }
   add(Column::kMessageId, OpKind::kPut, message_id_key(m.message_id), std::move(index));
-  if (!record_max_seq) {
-    add(Column::kMessage, OpKind::kPut, std::move(key), encode_message(m));
-    ++messages_;
-    return;
+  if (record_max_seq) {
+    std::string tip = encode_max_seq_record(m.message_seq, m.red_dot_total);
+    std::string prefix = key.substr(0, key.size() - 8);
+    auto it = max_seq_op_.find(prefix);
+    if (it == max_seq_op_.end()) {
+      max_seq_op_.emplace(prefix, ops_.size());
+      prefix.push_back(static_cast<char>(ChannelRecord::kMaxSeq));
+      add(Column::kChannel, OpKind::kPut, std::move(prefix), std::move(tip));
+    } else if (get_u64(ops_[it->second].value.data()) < m.message_seq) {
+      ops_[it->second].value = std::move(tip);
+    }
   }
-  std::string seq_value;
-  put_u64(seq_value, m.message_seq);
-  std::string prefix = key.substr(0, key.size() - 8);
-  auto it = max_seq_op_.find(prefix);
-  if (it == max_seq_op_.end()) {
-    max_seq_op_.emplace(prefix, ops_.size());
-    prefix.push_back(static_cast<char>(ChannelRecord::kMaxSeq));
-    add(Column::kChannel, OpKind::kPut, std::move(prefix), std::move(seq_value));
-  } else if (get_u64(ops_[it->second].value.data()) < m.message_seq) {
-    ops_[it->second].value = std::move(seq_value);
-  }
-  add(Column::kMessage, OpKind::kPut, std::move(key), encode_message(m));
+  add(Column::kMessage, OpKind::kPut, std::move(key), encode_message(m), kMessageVersionOffset);
   ++messages_;
 }
 
@@ -85,6 +81,43 @@ void WriteSet::delete_sync_queue_through(std::string_view uid, uint64_t last_pos
 
 void WriteSet::put_cursor(std::string_view name, std::string_view value) {
   add(Column::kCursor, OpKind::kPut, std::string(name), std::string(value));
+}
+
+void WriteSet::put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark) {
+  add(Column::kConversation, OpKind::kPut, conversation_key(uid, key, ConversationRecordKind::kRead),
+      encode_read_mark(mark), kReadMarkVersionOffset);
+}
+
+void WriteSet::put_own_mark(std::string_view uid, const ChannelKey& key, uint64_t seq,
+                            uint64_t red_dots) {
+  add(Column::kConversation, OpKind::kPut, conversation_key(uid, key, ConversationRecordKind::kOwn),
+      encode_own_mark(OwnMark{seq, red_dots, 0}), kOwnMarkVersionOffset);
+}
+
+void WriteSet::delete_conversation(std::string_view uid, const ChannelKey& key) {
+  add(Column::kConversation, OpKind::kDelete,
+      conversation_key(uid, key, ConversationRecordKind::kRead));
+  add(Column::kConversation, OpKind::kDelete,
+      conversation_key(uid, key, ConversationRecordKind::kOwn));
+}
+
+void WriteSet::append_event(uint8_t queue, std::string value) {
+  add(Column::kEvent, OpKind::kQueueAppend, std::string(1, static_cast<char>(queue)),
+      std::move(value));
+}
+
+void WriteSet::put_event(uint8_t queue, uint64_t id, std::string value) {
+  add(Column::kEvent, OpKind::kPut, event_key(queue, id), std::move(value));
+}
+
+void WriteSet::delete_event(uint8_t queue, uint64_t id) {
+  add(Column::kEvent, OpKind::kDelete, event_key(queue, id));
+}
+
+void WriteSet::delete_events_through(uint8_t queue, uint64_t last_id) {
+  std::string end = last_id == UINT64_MAX ? std::string(1, static_cast<char>(queue + 1))
+                                          : event_key(queue, last_id + 1);
+  add(Column::kEvent, OpKind::kDeleteRange, event_key(queue, 0), std::move(end));
 }
 
 void WriteSet::append(WriteSet&& other) {

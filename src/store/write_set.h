@@ -12,6 +12,7 @@
 
 #include "model/channel.h"
 #include "model/message.h"
+#include "store/conversation_record.h"
 
 namespace jindou::store {
 
@@ -27,6 +28,8 @@ enum class Column : uint8_t {
   kUser,
   kSyncQueue,
   kCursor,
+  kConversation,
+  kEvent,
   kCount
 };
 
@@ -63,6 +66,9 @@ class WriteSet {
     OpKind kind;
     std::string key;
     std::string value;  // kDeleteRange: the exclusive end key
+    // Non-zero: the offset in `value` of an 8-byte slot the committer fills with the commit
+    // version (big-endian), a number that grows in commit order.
+    uint16_t version_at = 0;
   };
 
   // Stores `m` (message_seq > 0) with its message_id index. `index_client_msg_no`: also the
@@ -85,6 +91,18 @@ class WriteSet {
   void delete_sync_queue_through(std::string_view uid, uint64_t last_position);
   void put_cursor(std::string_view name, std::string_view value);
 
+  // Conversations (conv CF): `uid`'s read marks for `key`.
+  void put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark);
+  void put_own_mark(std::string_view uid, const ChannelKey& key, uint64_t seq, uint64_t red_dots);
+  void delete_conversation(std::string_view uid, const ChannelKey& key);
+
+  // Event queues (event CF), e.g. the webhooks': `queue` names one; entries sort by id.
+  // append_event's id is the next queue position, given at commit in commit order.
+  void append_event(uint8_t queue, std::string value);
+  void put_event(uint8_t queue, uint64_t id, std::string value);
+  void delete_event(uint8_t queue, uint64_t id);
+  void delete_events_through(uint8_t queue, uint64_t last_id);
+
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
   size_t message_count() const { return messages_; }
@@ -101,7 +119,7 @@ class WriteSet {
   const std::vector<TicketItems>& tickets() const { return tickets_; }
 
  private:
-  void add(Column c, OpKind k, std::string key, std::string value = {});
+  void add(Column c, OpKind k, std::string key, std::string value = {}, uint16_t version_at = 0);
 
   std::vector<Op> ops_;
   // Channel prefix -> index in ops_ of its max-seq record, so a batch writes it once.
