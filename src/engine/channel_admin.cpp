@@ -136,8 +136,12 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
         using Mode = MemberChange::Mode;
         // Reads first: a failed read must leave nothing of this change in the open batch.
         std::vector<std::string> current;
-        if (members && members->role == MemberRole::kSubscriber &&
-            (members->mode == Mode::kSet || members->mode == Mode::kRemoveAll)) {
+        const bool subscribers = members && members->role == MemberRole::kSubscriber;
+        const bool track_conversations = subscribers && options_.conversations &&
+                                         has_conversations(key.type) && !key.is_person();
+        ChannelState& st = state(key);
+        if (subscribers && (members->mode == Mode::kSet || members->mode == Mode::kRemoveAll ||
+                            track_conversations)) {
           auto read = store_.members(key, MemberRole::kSubscriber);
           if (!read.ok()) {
             finish(read.error());
@@ -145,7 +149,14 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
           }
           current = std::move(*read);
         }
+        if (track_conversations) {
+          if (auto err = load_tip(st)) {
+            finish(std::move(*err));
+            return;
+          }
+        }
         store::WriteSet& ws = open_->writes;
+        if (track_conversations) record_member_conversations(st, *members, current);
         if (info) ws.put_channel_info(key, *info);
         if (members) {
           if (members->mode == Mode::kSet || members->mode == Mode::kRemoveAll) {

@@ -23,7 +23,8 @@ SendResult failed(Error e) {
 
 ChannelShard::ChannelShard(size_t index, Executor& executor, store::Store& store,
                            SnowflakeGenerator& ids, ChannelSettingsCache& settings,
-                           const EngineOptions& options, DeliverySink* sink)
+                           const EngineOptions& options, DeliverySink* sink,
+                           const ShardContext& context)
     : index_(index),
       executor_(executor),
       store_(store),
@@ -31,6 +32,7 @@ ChannelShard::ChannelShard(size_t index, Executor& executor, store::Store& store
       settings_(settings),
       options_(options),
       sink_(sink),
+      context_(context),
       open_(std::make_unique<Batch>()),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {}
 
@@ -168,7 +170,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   }
 
   std::shared_ptr<const std::vector<std::string>> recipients;
-  if (sink_ != nullptr || request.header.sync_once) {
+  if (sink_ != nullptr || request.header.sync_once || options_.events.offline_recipients) {
     auto r = recipients_of(st, request);
     if (!r.ok()) {
       done(failed(r.error()));
@@ -186,23 +188,23 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
     r.message_id = message->message_id;
     r.client_msg_no = message->client_msg_no;
     done(std::move(r));
+    if (recipients) record_offline(*message, *recipients);
     deliver_unstored(std::move(message), std::move(recipients), skip_connection);
     return;
   }
 
-  if (!st.seq_loaded) {
-    auto max = store_.max_seq(key);
-    if (!max.ok()) {
-      done(failed(max.error()));
-      return;
-    }
-    st.last_seq = *max;
-    st.seq_loaded = true;
+  if (auto err = load_tip(st)) {
+    done(failed(std::move(*err)));
+    return;
   }
   message->message_seq = ++st.last_seq;
+  if (message->header.red_dot) ++st.red_dots;
+  message->red_dot_total = st.red_dots;
   ++st.in_flight;
   open_->writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
   if (item.ticket) open_->writes.join(std::exchange(item.ticket, nullptr));
+  record_conversations(*message);
+  if (recipients) record_offline(*message, *recipients);
   if (message->header.sync_once && recipients) {
     for (const auto& uid : *recipients) {
       open_->writes.push_sync_queue(uid, key, message->message_seq);
@@ -239,7 +241,30 @@ void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
   r.message_id = message->message_id;
   r.client_msg_no = message->client_msg_no;
   done(std::move(r));
+  record_offline(*message, *recipients);
   deliver_unstored(std::move(message), std::move(recipients), skip_connection);
+}
+
+std::optional<Error> ChannelShard::load_tip(ChannelState& st) {
+  if (st.seq_loaded) return std::nullopt;
+  auto tip = store_.channel_tip(st.key);
+  if (!tip.ok()) return tip.error();
+  st.last_seq = tip->max_seq;
+  st.red_dots = tip->red_dots;
+  st.seq_loaded = true;
+  return std::nullopt;
+}
+
+void ChannelShard::record_offline(const Message& m, const std::vector<std::string>& recipients) {
+  if (!options_.events.offline_recipients || context_.presence == nullptr) return;
+  std::vector<std::string> offline;
+  for (const auto& uid : recipients) {
+    if (uid != m.from_uid && !context_.presence->online(uid)) offline.push_back(uid);
+  }
+  if (offline.empty()) return;
+  open_->writes.append_event(kQueueOfflineRecipients, encode_offline_entry(m, offline));
+  ++open_->offline_entries;
+  schedule_flush();
 }
 
 void ChannelShard::deliver_unstored(std::shared_ptr<Message> message,
@@ -263,6 +288,14 @@ void ChannelShard::flush() {
   if (open_->writes.empty() && open_->meta.empty()) return;
   std::shared_ptr<Batch> batch(open_.release());
   open_ = std::make_unique<Batch>();
+  if (options_.events.stored_messages && !batch->sends.empty()) {
+    std::vector<StoredMessageRef> refs;
+    refs.reserve(batch->sends.size());
+    for (const auto& pending : batch->sends) {
+      refs.push_back(StoredMessageRef{pending->message->channel, pending->message->message_seq});
+    }
+    batch->writes.append_event(kQueueStoredMessages, encode_stored_messages(refs));
+  }
   store::WriteSet writes = std::move(batch->writes);
   store_.commit(std::move(writes), [this, batch](const Status& status) {
     executor_.post([this, batch, status] {
@@ -329,6 +362,14 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
       st.subscribers.reset();
     }
     call(done, status);
+  }
+  if (status.ok() && context_.event_listener != nullptr) {
+    if (options_.events.stored_messages && !batch.sends.empty()) {
+      context_.event_listener->appended(kQueueStoredMessages, 1);
+    }
+    if (batch.offline_entries > 0) {
+      context_.event_listener->appended(kQueueOfflineRecipients, batch.offline_entries);
+    }
   }
   if (!deliveries.empty()) sink_->deliver(std::move(deliveries));
   if (failure) std::rethrow_exception(failure);

@@ -19,7 +19,9 @@
 #include "engine/channel_settings.h"
 #include "engine/delivery.h"
 #include "engine/engine_options.h"
+#include "engine/event_log.h"
 #include "engine/executor.h"
+#include "engine/presence.h"
 #include "engine/send_types.h"
 #include "model/channel.h"
 #include "model/snowflake.h"
@@ -38,10 +40,18 @@ struct MemberChange {
   std::vector<std::string> uids;
 };
 
+// What shards share beyond the store: who is online (offline recipients are found before a
+// message is stored) and who hears about new event-log entries. Owned by the Engine.
+struct ShardContext {
+  const PresenceTable* presence = nullptr;
+  EventLogListener* event_listener = nullptr;  // set before the first send
+};
+
 class ChannelShard {
  public:
   ChannelShard(size_t index, Executor& executor, store::Store& store, SnowflakeGenerator& ids,
-               ChannelSettingsCache& settings, const EngineOptions& options, DeliverySink* sink);
+               ChannelSettingsCache& settings, const EngineOptions& options, DeliverySink* sink,
+               const ShardContext& context);
   ChannelShard(const ChannelShard&) = delete;
   ChannelShard& operator=(const ChannelShard&) = delete;
 
@@ -60,13 +70,22 @@ class ChannelShard {
   // Commits `writes` in order with this shard's other changes.
   void commit_writes(store::WriteSet writes, StatusCallback done);
 
+  // Conversations of `uid` with `key` (see engine/conversation_reader.h): read up to
+  // `message_seq` (0: everything), show `unread` unread, or hide until the next message.
+  void clear_unread(const std::string& uid, const ChannelKey& key, uint64_t message_seq,
+                    StatusCallback done);
+  void set_unread(const std::string& uid, const ChannelKey& key, uint64_t unread,
+                  StatusCallback done);
+  void delete_conversation(const std::string& uid, const ChannelKey& key, StatusCallback done);
+
   size_t cached_channels() const { return channels_.size(); }
 
  private:
   struct ChannelState {
     ChannelKey key;
     bool seq_loaded = false;
-    uint64_t last_seq = 0;  // last assigned, durable or in flight
+    uint64_t last_seq = 0;   // last assigned, durable or in flight
+    uint64_t red_dots = 0;   // red-dot total at last_seq
     std::shared_ptr<const std::vector<std::string>> subscribers;  // null: not cached
     size_t in_flight = 0;
     std::list<ChannelState*>::iterator lru;
@@ -83,11 +102,14 @@ class ChannelShard {
   struct Batch {
     store::WriteSet writes;
     std::vector<std::unique_ptr<PendingSend>> sends;
+    size_t offline_entries = 0;  // event-log entries for msg.offline
     // Metadata callbacks, with the channel whose cached settings drop on commit (if any).
     std::vector<std::pair<std::optional<ChannelKey>, StatusCallback>> meta;
   };
 
   ChannelState& state(const ChannelKey& key);
+  // Loads the channel's seq and red-dot total from the store when not known.
+  std::optional<Error> load_tip(ChannelState& st);
   void evict_if_needed();
   Result<std::shared_ptr<const std::vector<std::string>>> subscribers_of(ChannelState& st);
   Result<std::shared_ptr<const std::vector<std::string>>> recipients_of(ChannelState& st,
@@ -105,6 +127,19 @@ class ChannelShard {
   // never misses one still in flight.
   void run_meta(std::function<void(StatusCallback)> op, StatusCallback done);
   void run_next_meta();
+  // Conversation bookkeeping of a stored message (own mark, first message of a person chat).
+  void record_conversations(const Message& m);
+  // Subscribers added get a read mark at the channel's newest message; removed ones lose the
+  // conversation (the member change itself is already in the open batch).
+  // `current`: the subscribers before the change, sorted.
+  void record_member_conversations(const ChannelState& st, const MemberChange& change,
+                                   const std::vector<std::string>& current);
+  // Adds a msg.offline entry for the recipients of `m` that have no connection.
+  void record_offline(const Message& m, const std::vector<std::string>& recipients);
+  // Runs `change` on the read mark of `uid` / `key` (read-modify-write in a metadata turn).
+  void change_read_mark(const std::string& uid, const ChannelKey& key,
+                        std::function<Result<store::ReadMark>(ChannelState&, store::ReadMark)> change,
+                        StatusCallback done);
   void deliver_unstored(std::shared_ptr<Message> message,
                         std::shared_ptr<const std::vector<std::string>> recipients,
                         uint64_t skip_connection);
@@ -116,6 +151,7 @@ class ChannelShard {
   ChannelSettingsCache& settings_;
   const EngineOptions& options_;
   DeliverySink* sink_;
+  const ShardContext& context_;
 
   std::unordered_map<ChannelKey, std::unique_ptr<ChannelState>, ChannelKeyHash> channels_;
   std::list<ChannelState*> lru_;  // front = most recently used

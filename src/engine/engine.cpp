@@ -16,14 +16,17 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
       settings_(store, options.max_cached_settings),
       executors_(executors),
       fanout_(presence_, executors_),
-      reader_(store) {
+      reader_(store),
+      conversations_(store) {
   if (executors.empty()) throw std::invalid_argument("the engine needs at least one executor");
   auto max_id = store_.max_message_id();
   if (!max_id.ok()) throw std::runtime_error(max_id.error().message);
   ids_.advance_past(*max_id);
+  context_.presence = &presence_;
   for (size_t i = 0; i < executors.size(); ++i) {
     shards_.push_back(std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, settings_,
-                                                     options_, sink != nullptr ? sink : &fanout_));
+                                                     options_, sink != nullptr ? sink : &fanout_,
+                                                     context_));
   }
 }
 
@@ -155,6 +158,35 @@ size_t Engine::kick(const std::string& uid, const std::vector<uint8_t>& device_f
     });
   }
   return n;
+}
+
+void Engine::clear_unread(const std::string& uid, const std::string& channel_id,
+                          uint8_t channel_type, uint64_t message_seq, StatusCallback done) {
+  ChannelKey key = stored_channel(channel_id, channel_type, uid);
+  ChannelShard& shard = shard_for(key);
+  shard.executor().post([&shard, uid, key = std::move(key), message_seq,
+                         done = std::move(done)]() mutable {
+    shard.clear_unread(uid, key, message_seq, std::move(done));
+  });
+}
+
+void Engine::set_unread(const std::string& uid, const std::string& channel_id,
+                        uint8_t channel_type, uint64_t unread, StatusCallback done) {
+  ChannelKey key = stored_channel(channel_id, channel_type, uid);
+  ChannelShard& shard = shard_for(key);
+  shard.executor().post(
+      [&shard, uid, key = std::move(key), unread, done = std::move(done)]() mutable {
+        shard.set_unread(uid, key, unread, std::move(done));
+      });
+}
+
+void Engine::delete_conversation(const std::string& uid, const std::string& channel_id,
+                                 uint8_t channel_type, StatusCallback done) {
+  ChannelKey key = stored_channel(channel_id, channel_type, uid);
+  ChannelShard& shard = shard_for(key);
+  shard.executor().post([&shard, uid, key = std::move(key), done = std::move(done)]() mutable {
+    shard.delete_conversation(uid, key, std::move(done));
+  });
 }
 
 Result<std::vector<Message>> Engine::sync_once_messages(const std::string& uid, size_t limit) {

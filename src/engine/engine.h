@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/channel_shard.h"
+#include "engine/conversation_reader.h"
 #include "engine/counters.h"
 #include "engine/executor_group.h"
 #include "engine/fanout.h"
@@ -47,6 +48,20 @@ class Engine {
   void clear_user_tokens(const std::string& uid, std::vector<uint8_t> device_flags,
                          StatusCallback done);
   Result<std::optional<store::UserToken>> user_token(const std::string& uid, uint8_t device_flag);
+
+  // Conversations. `channel_id` / `channel_type` as a client names the chat (the peer's uid for
+  // person chats).
+  void clear_unread(const std::string& uid, const std::string& channel_id, uint8_t channel_type,
+                    uint64_t message_seq, StatusCallback done);
+  void set_unread(const std::string& uid, const std::string& channel_id, uint8_t channel_type,
+                  uint64_t unread, StatusCallback done);
+  void delete_conversation(const std::string& uid, const std::string& channel_id,
+                           uint8_t channel_type, StatusCallback done);
+  ConversationReader& conversations() { return conversations_; }
+
+  // Who hears about new event-log entries (the webhooks); set before the first send.
+  void set_event_listener(EventLogListener* listener) { context_.event_listener = listener; }
+  const EngineOptions& options() const { return options_; }
 
   // Deprecated /message/sync: the oldest `limit` unacknowledged sync_once messages of `uid`.
   Result<std::vector<Message>> sync_once_messages(const std::string& uid, size_t limit);
@@ -88,8 +103,10 @@ class Engine {
   PresenceTable presence_;
   Fanout fanout_;
   Counters counters_;
+  ShardContext context_;
   std::vector<std::unique_ptr<ChannelShard>> shards_;
   MessageReader reader_;
+  ConversationReader conversations_;
 };
 
 }  // namespace jindou::engine

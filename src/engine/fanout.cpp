@@ -14,18 +14,13 @@ void Fanout::deliver(std::vector<Delivery> deliveries) {
   uint64_t count = 0;
   for (auto& d : deliveries) {
     if (!d.recipients) continue;
-    std::vector<std::string> offline;
     for (const auto& uid : *d.recipients) {
-      bool online = false;
       presence_.for_each(uid, [&](const Link& l) {
-        online = true;
         if (l.info.id == d.skip_connection) return;
         per_executor[l.info.executor % executors_.size()].push_back(Item{l.link, d.message});
         ++count;
       });
-      if (!online && offline_ != nullptr) offline.push_back(uid);
     }
-    if (!offline.empty()) offline_->offline(d.message, std::move(offline));
   }
   delivered_.fetch_add(count, std::memory_order_relaxed);
   for (size_t i = 0; i < per_executor.size(); ++i) {

@@ -13,20 +13,11 @@
 
 namespace jindou::engine {
 
-// Told about recipients that had no connection (the webhook's msg.offline).
-class OfflineListener {
- public:
-  virtual ~OfflineListener() = default;
-  virtual void offline(const std::shared_ptr<const Message>& message,
-                       std::vector<std::string> uids) = 0;
-};
-
 class Fanout final : public DeliverySink {
  public:
   Fanout(PresenceTable& presence, ExecutorGroup& executors)
       : presence_(presence), executors_(executors) {}
 
-  void set_offline_listener(OfflineListener* listener) { offline_ = listener; }
   void deliver(std::vector<Delivery> deliveries) override;
 
   uint64_t deliveries() const { return delivered_.load(std::memory_order_relaxed); }
@@ -34,7 +25,6 @@ class Fanout final : public DeliverySink {
  private:
   PresenceTable& presence_;
   ExecutorGroup& executors_;
-  OfflineListener* offline_ = nullptr;
   std::atomic<uint64_t> delivered_{0};
 };
 

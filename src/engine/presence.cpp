@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 namespace jindou::engine {
 
@@ -13,22 +14,53 @@ const PresenceTable::Stripe& PresenceTable::stripe_of(const std::string& uid) co
   return stripes_[std::hash<std::string>{}(uid) % kStripes];
 }
 
+namespace {
+
+// Connections of one user: on `device_flag`, and in all.
+std::pair<size_t, size_t> counts(const std::vector<Link>& links, uint8_t device_flag) {
+  size_t device = 0;
+  for (const auto& l : links) device += l.info.device_flag == device_flag ? 1 : 0;
+  return {device, links.size()};
+}
+
+}  // namespace
+
 void PresenceTable::add(const LinkInfo& info, std::shared_ptr<ClientLink> link) {
   Stripe& s = stripe_of(info.uid);
-  std::unique_lock lock(s.mu);
-  s.by_uid[info.uid].push_back(Link{info, std::move(link)});
+  std::pair<size_t, size_t> after;
+  {
+    std::unique_lock lock(s.mu);
+    auto& links = s.by_uid[info.uid];
+    links.push_back(Link{info, std::move(link)});
+    after = counts(links, info.device_flag);
+  }
+  if (listener_ != nullptr) listener_->presence_changed(info, true, after.first, after.second);
 }
 
 void PresenceTable::remove(const std::string& uid, uint64_t id) {
   Stripe& s = stripe_of(uid);
-  std::unique_lock lock(s.mu);
-  auto it = s.by_uid.find(uid);
-  if (it == s.by_uid.end()) return;
-  auto& links = it->second;
-  links.erase(
-      std::remove_if(links.begin(), links.end(), [id](const Link& l) { return l.info.id == id; }),
-      links.end());
-  if (links.empty()) s.by_uid.erase(it);
+  std::optional<LinkInfo> removed;
+  std::pair<size_t, size_t> after;
+  {
+    std::unique_lock lock(s.mu);
+    auto it = s.by_uid.find(uid);
+    if (it == s.by_uid.end()) return;
+    auto& links = it->second;
+    auto gone = std::find_if(links.begin(), links.end(),
+                             [id](const Link& l) { return l.info.id == id; });
+    if (gone == links.end()) return;
+    removed = std::move(gone->info);
+    links.erase(gone);
+    after = counts(links, removed->device_flag);
+    if (links.empty()) s.by_uid.erase(it);
+  }
+  if (listener_ != nullptr) listener_->presence_changed(*removed, false, after.first, after.second);
+}
+
+bool PresenceTable::online(const std::string& uid) const {
+  const Stripe& s = stripe_of(uid);
+  std::shared_lock lock(s.mu);
+  return s.by_uid.contains(uid);
 }
 
 void PresenceTable::for_each(const std::string& uid,

@@ -47,14 +47,27 @@ struct Link {
   std::shared_ptr<ClientLink> link;
 };
 
+// Told about every connection that comes online or goes (the webhook's user.onlinestatus), with
+// the user's connection counts after the change: on that device flag, and in all. Called on the
+// thread that made the change, after the table is updated; must not block.
+class PresenceListener {
+ public:
+  virtual ~PresenceListener() = default;
+  virtual void presence_changed(const LinkInfo& info, bool online, size_t device_connections,
+                                size_t user_connections) = 0;
+};
+
 class PresenceTable {
  public:
   PresenceTable() = default;
   PresenceTable(const PresenceTable&) = delete;
   PresenceTable& operator=(const PresenceTable&) = delete;
 
+  // Set before any connection is added.
+  void set_listener(PresenceListener* listener) { listener_ = listener; }
   void add(const LinkInfo& info, std::shared_ptr<ClientLink> link);
   void remove(const std::string& uid, uint64_t id);
+  bool online(const std::string& uid) const;
   // Visits the links of `uid` under the stripe's read lock (keep `visit` short).
   void for_each(const std::string& uid, const std::function<void(const Link&)>& visit) const;
   std::vector<Link> links_of(const std::string& uid) const;
@@ -73,6 +86,7 @@ class PresenceTable {
   const Stripe& stripe_of(const std::string& uid) const;
 
   Stripe stripes_[kStripes];
+  PresenceListener* listener_ = nullptr;
 };
 
 }  // namespace jindou::engine

@@ -36,6 +36,12 @@ struct ChannelKey {
   friend bool operator==(const ChannelKey&, const ChannelKey&) = default;
 };
 
+// Whether users keep a conversation (chat list entry, unread count) with channels of `type`:
+// not for data, temporary and live channels (as WuKongIM).
+inline bool has_conversations(uint8_t type) {
+  return type != kChannelData && type != kChannelTemp && type != kChannelLive;
+}
+
 // Settings of a channel (for a person channel `uid`/type 1: settings of that user).
 struct ChannelInfo {
   bool ban = false;             // nobody but the system may send; a banned user can't connect
