@@ -1,6 +1,6 @@
 // Channel management: /channel, /channel/info, /channel/delete, subscriber and
 // denylist/allowlist changes, GET /channel/whitelist.
-#include "api/json_writer.h"
+#include "json/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
 #include "model/validation.h"

@@ -1,25 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "api/json_input.h"
-#include "api/json_writer.h"
 
 namespace jindou::api {
 namespace {
-
-TEST(JsonWriter, WritesNestedStructures) {
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().field("a", 1).field("b", "x\"y\\z\n\x01");
-  w.key("list").begin_array().value(int64_t{-5}).value(true).null().end_array();
-  w.key("obj").begin_object().end_object().end_object();
-  EXPECT_EQ(out, R"({"a":1,"b":"x\"y\\z\n\u0001","list":[-5,true,null],"obj":{}})");
-}
-
-TEST(JsonWriter, KeepsUtf8AndReplacesMalformedBytes) {
-  std::string out;
-  append_json_string(out, "h\xc3\xa9 \xe4\xb8\x96 \xff!");
-  EXPECT_EQ(out, "\"h\xc3\xa9 \xe4\xb8\x96 \\ufffd!\"");
-}
 
 TEST(FieldReader, TypesAndErrorsNameTheField) {
   auto v = parse_json(R"({"s":"x","n":5,"f":1.5,"b":true,"arr":["a","b"],"ids":[1,"2"],

@@ -8,33 +8,6 @@
 
 namespace jindou::api {
 
-void write_message(JsonWriter& w, const Message& m, std::string_view login_uid) {
-  const ChannelView view = view_for(m.channel, m.from_uid, login_uid);
-  w.begin_object();
-  w.field("message_id", m.message_id);
-  w.field("message_idstr", std::to_string(m.message_id));
-  w.field("message_seq", m.message_seq);
-  w.field("client_msg_no", m.client_msg_no);
-  w.field("from_uid", m.from_uid);
-  w.field("channel_id", view.channel_id);
-  w.field("channel_type", static_cast<int>(m.channel.type));
-  w.field("target_uid", view.target_uid);
-  w.field("timestamp", m.timestamp);
-  std::string payload;
-  base64_encode_to(m.payload, payload);
-  w.field("payload", payload);
-  w.field("setting", static_cast<int>(m.setting));
-  w.field("expire", static_cast<uint64_t>(m.expire));
-  w.key("header").begin_object();
-  w.field("no_persist", m.header.no_persist ? 1 : 0);
-  w.field("red_dot", m.header.red_dot ? 1 : 0);
-  w.field("sync_once", m.header.sync_once ? 1 : 0);
-  w.end_object();
-  if (!m.stream_no.empty()) w.field("stream_no", m.stream_no);
-  if (!m.tag_key.empty()) w.field("tag_key", m.tag_key);
-  w.end_object();
-}
-
 void write_send_result(JsonWriter& w, const engine::SendResult& r) {
   w.begin_object();
   w.field("message_id", r.message_id);
@@ -54,10 +27,13 @@ Result<engine::SendRequest> parse_send_request(const boost::json::object& body,
                                                const ApiLimits& limits, const std::string& prefix) {
   FieldReader f(body, prefix);
   engine::SendRequest r;
+  // Without a header, or without red_dot in it, a message counts toward unread (as WuKongIM
+  // counts every message): apps that never set the header still get badges.
+  r.header.red_dot = true;
   if (const auto* header = f.object("header")) {
     FieldReader h(*header, prefix + "header.");
     r.header.no_persist = h.flag("no_persist");
-    r.header.red_dot = h.flag("red_dot");
+    if (h.has("red_dot")) r.header.red_dot = h.flag("red_dot");
     r.header.sync_once = h.flag("sync_once");
     if (h.error()) return *h.error();
   }

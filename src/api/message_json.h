@@ -6,14 +6,12 @@
 #include <string_view>
 
 #include "api/api_context.h"
-#include "api/json_writer.h"
+#include "json/json_writer.h"
+#include "json/message_object.h"
 #include "engine/send_types.h"
 #include "model/message.h"
 
 namespace jindou::api {
-
-// The message object of http-api.md, with channel_id / target_uid as seen by `login_uid`.
-void write_message(JsonWriter& w, const Message& m, std::string_view login_uid);
 
 // `{"message_id":N,"message_idstr":"N","message_seq":S,"client_msg_no":"..."}`.
 void write_send_result(JsonWriter& w, const engine::SendResult& r);

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "api/json_writer.h"
+#include "json/json_writer.h"
 
 namespace jindou::api {
 

@@ -1,10 +1,10 @@
-#include "api/json_writer.h"
+#include "json/json_writer.h"
 
 #include <charconv>
 
 #include "model/validation.h"
 
-namespace jindou::api {
+namespace jindou {
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -144,4 +144,4 @@ JsonWriter& JsonWriter::string_array(const std::vector<std::string>& items) {
   return end_array();
 }
 
-}  // namespace jindou::api
+}  // namespace jindou

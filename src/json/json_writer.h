@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace jindou::api {
+namespace jindou {
 
 class JsonWriter {
  public:
@@ -50,4 +50,4 @@ class JsonWriter {
 // Appends `s` as a quoted JSON string (UTF-8 passes through; controls are escaped).
 void append_json_string(std::string& out, std::string_view s);
 
-}  // namespace jindou::api
+}  // namespace jindou
