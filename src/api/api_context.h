@@ -7,6 +7,10 @@
 
 #include "engine/engine.h"
 
+namespace jindou::webhook {
+class Webhooks;
+}  // namespace jindou::webhook
+
 namespace jindou::api {
 
 struct ApiLimits {
@@ -23,6 +27,8 @@ struct ApiContext {
   // Where reads that may scan the whole store run (a thread of their own), so that io threads
   // keep serving meanwhile. Null: on the calling thread.
   engine::Executor* slow_reads = nullptr;
+  // Dead letters and webhook figures (null: no webhook routes).
+  webhook::Webhooks* webhooks = nullptr;
   // Open HTTP connections, for /varz (set once the HTTP server exists).
   std::function<uint64_t()> http_connections;
 };

@@ -1,13 +1,13 @@
 // Connections and node figures: /conn/kick, /connz, /varz.
-#include <charconv>
 #include <chrono>
 #include <fstream>
 
-#include "api/json_writer.h"
+#include "json/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
 #include "model/clock.h"
 #include "model/validation.h"
+#include "webhook/webhooks.h"
 
 namespace jindou::api {
 namespace {
@@ -35,33 +35,23 @@ void kick(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   respond(HttpResponse::ok());
 }
 
-uint64_t query_u64(const HttpRequest& request, std::string_view name, uint64_t fallback,
-                   std::optional<Error>& error) {
-  const std::string* v = request.query_param(name);
-  if (v == nullptr || v->empty()) return fallback;
-  uint64_t out = 0;
-  auto r = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (r.ec != std::errc() || r.ptr != v->data() + v->size()) {
-    if (!error) error = Error::bad_request(std::string(name) + " must be a non-negative integer");
-    return fallback;
-  }
-  return out;
-}
-
 void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   std::optional<Error> error;
-  const uint64_t offset = query_u64(request, "offset", 0, error);
-  uint64_t limit = query_u64(request, "limit", 100, error);
+  const auto offset = query_int(request, "offset", 0, 0, INT64_MAX, error);
+  const auto limit_given = query_int(request, "limit", 100, 0, INT64_MAX, error);
   if (respond_if_error(error, respond)) return;
+  auto limit = static_cast<uint64_t>(*limit_given);
   if (limit == 0 || limit > 1000) limit = 1000;
   const std::string* uid = request.query_param("uid");
   std::vector<engine::LinkInfo> links;
   if (uid != nullptr && !uid->empty()) {
     for (auto& l : ctx.engine.presence().links_of(*uid)) {
-      if (l.info.id > offset && links.size() < limit) links.push_back(l.info);
+      if (l.info.id > static_cast<uint64_t>(*offset) && links.size() < limit) {
+        links.push_back(l.info);
+      }
     }
   } else {
-    links = ctx.engine.presence().page(offset, limit);
+    links = ctx.engine.presence().page(static_cast<uint64_t>(*offset), limit);
   }
   const int64_t now = unix_seconds();
   std::string out;
@@ -69,7 +59,7 @@ void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   w.begin_object();
   w.field("now", now)
       .field("total", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
-  w.field("offset", offset).field("limit", limit);
+  w.field("offset", *offset).field("limit", limit);
   w.key("connections").begin_array();
   for (const auto& l : links) {
     w.begin_object();
@@ -82,6 +72,24 @@ void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   }
   w.end_array().end_object();
   respond(HttpResponse::json(std::move(out)));
+}
+
+// "webhook": {"enabled","transport","dead_letters","dead_letters_dropped","events":{...}}.
+void write_webhook_figures(JsonWriter& w, const webhook::WebhookStats& s) {
+  w.key("webhook").begin_object();
+  w.field("enabled", s.enabled).field("transport", s.transport);
+  w.field("dead_letters", static_cast<uint64_t>(s.dead_letters));
+  w.field("dead_letters_dropped", s.dead_letters_dropped);
+  w.key("events").begin_object();
+  for (const auto& e : s.events) {
+    w.key(e.event).begin_object();
+    w.field("backlog", e.backlog).field("delivered", e.delivered).field("calls", e.calls);
+    w.field("failed_attempts", e.failed_attempts).field("dead_lettered", e.dead_lettered);
+    w.field("dropped", e.dropped).field("expired", e.skipped);
+    w.field("retrying", e.retrying).field("last_error", e.last_error);
+    w.end_object();
+  }
+  w.end_object().end_object();
 }
 
 void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
@@ -108,8 +116,10 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("deliveries", ctx.engine.fanout().deliveries());
   w.field("messages_stored", store.messages).field("group_commits", store.commits);
   w.field("largest_group_commit", store.largest_commit);
+  w.field("store_keys_written", store.keys_written);
   w.field("storage_healthy", store.healthy);
   w.field("memory_resident_bytes", resident_bytes());
+  if (ctx.webhooks != nullptr) write_webhook_figures(w, ctx.webhooks->stats());
   w.end_object();
   respond(HttpResponse::json(std::move(out)));
 }

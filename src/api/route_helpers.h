@@ -36,6 +36,14 @@ struct ReadChannelFields {
   int64_t channel_type;
 };
 
+// Query-string integer: absent or empty = fallback; anything but a decimal in [min, max] sets
+// `error` (the first one) to a 400 naming it and returns nullopt.
+std::optional<int64_t> query_int(const HttpRequest& request, std::string_view name,
+                                 int64_t fallback, int64_t min, int64_t max,
+                                 std::optional<Error>& error);
+// Query-string text; absent = empty.
+std::string query_string(const HttpRequest& request, std::string_view name);
+
 // A route handler that calls `fn(ctx, request, respond)`.
 template <class Context, class Fn>
 Handler bind_route(Context& ctx, Fn fn) {

@@ -8,6 +8,7 @@
 #include "api/assets.h"
 #include "api/routes.h"
 #include "engine/engine_test_support.h"
+#include "webhook/webhooks.h"
 
 namespace jindou::api {
 namespace {
@@ -58,7 +59,8 @@ TEST(Router, TokenIsRequiredExceptOnPublicRoutes) {
 class ApiRoutesTest : public engine::EngineTest {};
 
 TEST_F(ApiRoutesTest, OpenApiDocumentListsExactlyTheRoutes) {
-  ApiContext ctx{*engine_, ApiLimits{}, 0, nullptr, nullptr};
+  webhook::Webhooks webhooks(webhook::WebhookOptions{}, *store_);  // off, but its routes exist
+  ApiContext ctx{*engine_, ApiLimits{}, 0, nullptr, &webhooks, nullptr};
   Router router("");
   add_all_routes(router, ctx);
   std::set<std::string> served;

@@ -11,6 +11,8 @@ void add_read_routes(Router& router, ApiContext& ctx);     // reading, search, d
 void add_channel_routes(Router& router, ApiContext& ctx);  // channels and member lists
 void add_user_routes(Router& router, ApiContext& ctx);     // tokens, presence
 void add_conn_routes(Router& router, ApiContext& ctx);     // /connz, /varz, /conn/kick
+void add_conversation_routes(Router& router, ApiContext& ctx);  // chat lists, unread counts
+void add_webhook_routes(Router& router, ApiContext& ctx);       // webhook dead letters
 // /health, /docs, /docs/openapi.json. Call last: the docs list the router's routes.
 void add_ops_routes(Router& router, ApiContext& ctx);
 
@@ -21,6 +23,8 @@ inline void add_all_routes(Router& router, ApiContext& ctx) {
   add_channel_routes(router, ctx);
   add_user_routes(router, ctx);
   add_conn_routes(router, ctx);
+  add_conversation_routes(router, ctx);
+  add_webhook_routes(router, ctx);
   add_ops_routes(router, ctx);
 }
 

@@ -158,6 +158,14 @@ KeyTable::Apply address_key(Setter set) {
   });
 }
 
+// A list key whose items are checked: `target` returns a problem or nullopt.
+template <class Target>
+KeyTable::Apply custom_list(Target target) {
+  return [target](const RawValue& v, Config& c) -> std::optional<std::string> {
+    return target(v.is_list ? v.list : split_list(v.scalar), c);
+  };
+}
+
 template <class Setter>
 KeyTable::Apply list_key(Setter set) {
   return [=](const RawValue& v, Config& c) -> std::optional<std::string> {
@@ -251,6 +259,9 @@ KeyTable make_keys() {
         }));
   t.add("webhook.grpcAddr",
         custom([](const std::string& s, Config& c) -> std::optional<std::string> {
+          if (!s.empty() && !parse_address(s)) {
+            return "expected host:port (e.g. 127.0.0.1:6979), got '" + s + "'";
+          }
           c.webhook.grpc_addr = s;
           return std::nullopt;
         }));
@@ -260,8 +271,24 @@ KeyTable make_keys() {
         int_key(1, 10000, [](Config& c, int64_t v) { c.webhook.count_per_push = v; }));
   t.add("webhook.msgNotifyEventRetryMaxCount",
         int_key(0, 1000, [](Config& c, int64_t v) { c.webhook.retry_max_count = v; }));
-  t.add("webhook.focusEvents",
-        list_key([](Config& c, std::vector<std::string> v) { c.webhook.focus_events = v; }));
+  t.add("webhook.focusEvents", custom_list([](const std::vector<std::string>& events,
+                                                Config& c) -> std::optional<std::string> {
+          for (const auto& e : events) {
+            if (e != "msg.notify" && e != "msg.offline" && e != "user.onlinestatus") {
+              return "expected msg.notify, msg.offline or user.onlinestatus, got '" + e + "'";
+            }
+          }
+          c.webhook.focus_events = events;
+          return std::nullopt;
+        }));
+  t.add("webhook.requestTimeout", duration_key([](Config& c, milliseconds d) {
+          c.webhook.request_timeout = std::max(d, milliseconds(100));
+        }));
+  t.add("webhook.maxBacklog",
+        int_key(1000, INT64_MAX, [](Config& c, int64_t v) { c.webhook.max_backlog = v; }));
+  t.add("webhook.maxDeadLetters",
+        int_key(1, INT64_MAX, [](Config& c, int64_t v) { c.webhook.max_dead_letters = v; }));
+  t.add("conversation.on", bool_key(&Config::conversation_on));
   t.add("webhook.secret", custom([](const std::string& s, Config& c) -> std::optional<std::string> {
           c.webhook.secret = s;
           return std::nullopt;

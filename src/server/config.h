@@ -28,6 +28,9 @@ struct WebhookConfig {
   int64_t retry_max_count = 5;
   std::vector<std::string> focus_events;
   std::string secret;
+  std::chrono::milliseconds request_timeout{10000};
+  int64_t max_backlog = 10'000'000;
+  int64_t max_dead_letters = 100'000;
 };
 
 struct ClusterConfig {
@@ -63,6 +66,7 @@ struct Config {
   std::chrono::milliseconds retention{0};
   bool sync_writes = true;
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
+  bool conversation_on = true;
   int64_t io_threads = 0;  // 0 = one per hardware thread
   std::chrono::milliseconds delivery_retry_interval{std::chrono::seconds(60)};
   int64_t delivery_retry_max = 5;

@@ -39,8 +39,32 @@ void Server::start() {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   io_ = std::make_unique<IoPool>(threads);
 
-  engine_ = std::make_unique<engine::Engine>(engine::EngineOptions{}, *store_, io_->executors(),
+  webhook::WebhookOptions hooks;
+  hooks.http_addr = config_.webhook.http_addr;
+  hooks.grpc_addr = config_.webhook.grpc_addr;
+  hooks.push_interval = config_.webhook.push_interval;
+  hooks.count_per_push = static_cast<size_t>(config_.webhook.count_per_push);
+  hooks.retry_max_count = config_.webhook.retry_max_count;
+  hooks.focus_events = config_.webhook.focus_events;
+  hooks.secret = config_.webhook.secret;
+  hooks.request_timeout = config_.webhook.request_timeout;
+  hooks.max_backlog = static_cast<size_t>(config_.webhook.max_backlog);
+  hooks.max_dead_letters = static_cast<size_t>(config_.webhook.max_dead_letters);
+  webhooks_ = std::make_unique<webhook::Webhooks>(std::move(hooks), *store_);
+
+  engine::EngineOptions engine_options;
+  engine_options.conversations = config_.conversation_on;
+  engine_options.events = webhooks_->event_log_options();
+  engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->executors(),
                                              config_.cluster.node_id, nullptr);
+  engine_->set_event_listener(webhooks_.get());
+  if (webhooks_->wants_presence()) engine_->presence().set_listener(webhooks_.get());
+  if (auto s = webhooks_->recover_online_sessions(); !s.ok()) {
+    throw std::runtime_error("cannot read the webhook state: " + s.error().message);
+  }
+  if (auto s = webhooks_->start(); !s.ok()) {
+    throw std::runtime_error("cannot start the webhooks: " + s.error().message);
+  }
   // The first thing each io thread does: tell the engine which executor it is.
   for (size_t i = 0; i < io_->size(); ++i) {
     boost::asio::post(io_->context(i),
@@ -52,7 +76,7 @@ void Server::start() {
   limits.max_batch = static_cast<size_t>(config_.max_batch);
   slow_reads_ = std::make_unique<engine::ThreadExecutor>();
   api_context_ = std::make_unique<api::ApiContext>(
-      api::ApiContext{*engine_, limits, unix_seconds(), slow_reads_.get(), nullptr});
+      api::ApiContext{*engine_, limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -152,6 +176,8 @@ void Server::shutdown() {
   if (gateway_) gateway_->abort_all();
   if (engine_) engine_->reader().cancel_searches();
   if (slow_reads_) slow_reads_->stop();
+  // Calls in flight finish (bounded by webhook.requestTimeout); undelivered events stay queued.
+  if (webhooks_) webhooks_->stop();
   if (store_) store_->stop_writes();
   io_->stop();
   if (store_) store_->close();
@@ -161,6 +187,7 @@ void Server::shutdown() {
   api_context_.reset();
   engine_.reset();
   io_.reset();
+  webhooks_.reset();  // only now: commit callbacks call it until the store has closed
   store_.reset();
   spdlog::info("stopped");
 }

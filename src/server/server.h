@@ -17,6 +17,7 @@
 #include "server/config.h"
 #include "server/io_pool.h"
 #include "store/rocks_store.h"
+#include "webhook/webhooks.h"
 
 namespace jindou::server {
 
@@ -36,6 +37,7 @@ class Server {
   Config config_;
   std::unique_ptr<store::RocksStore> store_;
   std::unique_ptr<IoPool> io_;
+  std::unique_ptr<webhook::Webhooks> webhooks_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<engine::ThreadExecutor> slow_reads_;
   std::unique_ptr<api::ApiContext> api_context_;

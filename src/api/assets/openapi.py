@@ -33,6 +33,7 @@ member_body = lambda field: body(S(**channel_props, **{field: UIDS}))
 paths = {}
 def add(path, method, o): paths.setdefault(path, {})[method] = o
 M = ["Messages"]; C = ["Channels"]; U = ["Users"]; O = ["Operations"]; D = ["Deprecated"]
+V = ["Conversations"]; W = ["Webhooks"]
 add("/message/send", "post", op("Send a message",
     "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing.",
     body(ref("SendRequest"), {"header": {"red_dot": 1}, "from_uid": "user123", "channel_id": "group123", "channel_type": 2, "payload": "SGVsbG8gV29ybGQ="}),
@@ -108,6 +109,32 @@ add("/user/device_quit", "post", op("Log a user's devices out",
 add("/user/onlinestatus", "post", op("Which users are online",
     "One entry per connected device type of each uid given.", body(UIDS),
     resp("Online devices", {"type": "array", "items": S(uid=STR, device_flag=INT, online=INT)}), None, U))
+conv_body = lambda **extra: body(S(uid=STR, channel_id={"type": "string", "description": "the peer's uid for person chats"}, channel_type=INT, **extra))
+add("/conversation/sync", "post", op("A user's conversations",
+    "The chat list: one entry per channel with messages, newest first. unread counts only other users' red_dot messages after the read position (sending marks a chat read). version > 0: only conversations changed after it. last_msg_seqs (\"channel_id:channel_type:seq|...\") lists what the client holds: recents start after it, and those channels are listed even when their type is excluded. recents: the newest msg_count messages (at most 100), newest first. page (1-based) and page_size (default 100, at most 500) page the list; page 0 = all.",
+    body(S(uid=STR, version=I64, last_msg_seqs=STR, msg_count=INT, only_unread=FLAG, exclude_channel_types={"type": "array", "items": INT}, page=INT, page_size=INT),
+         {"uid": "u1", "version": 0, "msg_count": 1}),
+    resp("Conversations", {"type": "array", "items": ref("Conversation")}), None, V))
+add("/conversations/clearUnread", "post", op("Mark a conversation read",
+    "Everything up to message_seq (0 or absent: the newest message) is read.",
+    conv_body(message_seq=INT), None, None, V))
+add("/conversations/setUnread", "post", op("Set a conversation's unread count",
+    "Shows `unread` unread messages; later messages from others add to it.",
+    conv_body(unread=INT), None, None, V))
+add("/conversations/delete", "post", op("Delete a conversation",
+    "Hides it and marks everything up to the newest message read; a later message brings it back, counting only what came after.",
+    conv_body(), None, None, V))
+dead_letter = S(id=INT, event=STR, events=INT, attempts=INT, failed_at=INT, last_error=STR, body={"description": "the call's JSON as it would be sent now (null when its messages expired)"})
+add("/webhook/deadletters", "get", op("Webhook dead letters",
+    "Calls that failed webhook.msgNotifyEventRetryMaxCount times, oldest first.", None,
+    resp("A page", S(total=INT, dead_letters={"type": "array", "items": dead_letter})), None, W,
+    [q("after", "list dead letters with a larger id", "integer"), q("limit", "default 20, at most 100", "integer")]))
+add("/webhook/deadletters/replay", "post", op("Replay dead letters",
+    "Queues the events of the dead letters `ids` (absent or empty: all) again, after the events waiting now.",
+    body(S(ids={"type": "array", "items": INT})), resp("Replayed", S(replayed=INT)), None, W))
+add("/webhook/deadletters/delete", "post", op("Delete dead letters",
+    "Deletes the dead letters `ids`, or all of them with all = 1.",
+    body(S(ids={"type": "array", "items": INT}, all=FLAG)), resp("Deleted", S(deleted=INT)), None, W))
 add("/conn/kick", "post", op("Kick a user's connections",
     "DISCONNECT (reason 12) then close, for device_flag (-1 or absent = all).",
     body(S(uid=STR, device_flag=INT)), None, None, O))
@@ -131,6 +158,8 @@ schemas = {
         target_uid=STR, timestamp=INT, payload={"type": "string", "format": "byte"}, setting=INT, expire=INT, header=ref("Header"), stream_no=STR, tag_key=STR),
   "Error": {**S(status=INT, msg=STR, reason_code={"type": "integer", "description": "wkproto reason code (send errors)"}, index={"type": "integer", "description": "sendbatch: first invalid item"}), "required": ["status", "msg"]},
   "Ok": S(status={"type": "integer", "example": 200}),
+  "Conversation": S(channel_id=STR, channel_type=INT, unread=INT, timestamp=INT, last_msg_seq=INT, last_client_msg_no=STR, offset_msg_seq=INT,
+        readed_to_msg_seq=INT, version=I64, recents={"type": "array", "items": ref("Message")}),
 }
 doc = {"openapi": "3.0.3",
   "info": {"title": "jindou HTTP API", "version": "0.1.0", "description": "WuKongIM-compatible HTTP API. Errors are the HTTP status plus {\"status\",\"msg\"}. When managerToken is set, send `Authorization: Bearer <token>` (or `token: <token>`)."},

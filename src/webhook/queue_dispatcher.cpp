@@ -1,0 +1,259 @@
+#include "webhook/queue_dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "model/clock.h"
+#include "webhook/dead_letters.h"
+
+namespace jindou::webhook {
+
+using Clock = std::chrono::steady_clock;
+
+QueueDispatcher::QueueDispatcher(QueueReader& reader,
+                                 std::unique_ptr<Transport> transport, store::Store& store,
+                                 const WebhookOptions& options, DeadLetters& dead_letters)
+    : reader_(reader),
+      transport_(std::move(transport)),
+      store_(store),
+      options_(options),
+      dead_letters_(dead_letters),
+      cursor_name_(std::string("webhook.") + reader_.event()) {}
+
+QueueDispatcher::~QueueDispatcher() {
+  stop();
+}
+
+void QueueDispatcher::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void QueueDispatcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void QueueDispatcher::appended(size_t events) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (backlog_ >= 0) backlog_ += static_cast<int64_t>(events);
+    wake = wake_on_any_ || backlog_ >= static_cast<int64_t>(options_.count_per_push);
+  }
+  if (wake) cv_.notify_one();
+}
+
+QueueStats QueueDispatcher::stats() const {
+  QueueStats s;
+  s.event = reader_.event();
+  {
+    std::lock_guard lock(mu_);
+    s.backlog = backlog_;
+    s.last_error = last_error_;
+  }
+  s.delivered = delivered_.load(std::memory_order_relaxed);
+  s.calls = calls_.load(std::memory_order_relaxed);
+  s.failed_attempts = failed_attempts_.load(std::memory_order_relaxed);
+  s.dead_lettered = dead_lettered_.load(std::memory_order_relaxed);
+  s.dropped = dropped_.load(std::memory_order_relaxed);
+  s.skipped = skipped_.load(std::memory_order_relaxed);
+  s.retrying = retrying_.load(std::memory_order_relaxed);
+  return s;
+}
+
+bool QueueDispatcher::wait_until(Clock::time_point deadline, bool wake_on_any) {
+  std::unique_lock lock(mu_);
+  wake_on_any_ = wake_on_any;
+  const int64_t full = static_cast<int64_t>(options_.count_per_push);
+  const int64_t seen = backlog_;
+  cv_.wait_until(lock, deadline, [&] {
+    return stopping_ || (backlog_ >= full && backlog_ != seen) || (wake_on_any && backlog_ != seen);
+  });
+  wake_on_any_ = false;
+  return !stopping_;
+}
+
+Result<Cursor> QueueDispatcher::load_cursor() {
+  auto stored = store_.cursor(cursor_name_);
+  if (!stored.ok()) return stored.error();
+  if (!stored->has_value()) return Cursor{};
+  auto c = decode_cursor(**stored);
+  if (!c) return Error::internal("the stored cursor " + cursor_name_ + " is unreadable");
+  return *c;
+}
+
+Result<int64_t> QueueDispatcher::count_backlog(const Cursor& from) {
+  int64_t n = 0;
+  uint64_t after = from.next_id == 0 ? 0 : from.next_id - 1;
+  for (;;) {
+    auto page = store_.events(reader_.queue(), after, 1024);
+    if (!page.ok()) return page.error();
+    for (const auto& e : *page) {
+      const auto events = static_cast<int64_t>(reader_.events_in(e.value));
+      n += e.id == from.next_id ? std::max<int64_t>(0, events - static_cast<int64_t>(from.skip))
+                                : events;
+    }
+    if (page->size() < 1024) return n;
+    after = page->back().id;
+  }
+}
+
+Status QueueDispatcher::drop_over_limit(Cursor& cursor) {
+  const auto limit = static_cast<int64_t>(options_.max_backlog);
+  for (;;) {
+    int64_t backlog = 0;
+    {
+      std::lock_guard lock(mu_);
+      backlog = backlog_;
+    }
+    if (limit <= 0 || backlog <= limit) return {};
+    auto batch = reader_.next(cursor);
+    if (!batch.ok()) return batch.error();
+    if (!batch->has_value()) return {};
+    const size_t n = (*batch)->events + (*batch)->skipped;
+    spdlog::error("webhook {}: more than {} events wait (webhook.maxBacklog): dropped the oldest {}",
+                  reader_.event(), limit, n);
+    dropped_.fetch_add((*batch)->events, std::memory_order_relaxed);
+    Batch dropped = std::move(**batch);
+    dropped.events = 0;  // not delivered
+    if (auto s = advance(cursor, dropped, false); !s.ok()) return s;
+    {
+      std::lock_guard lock(mu_);
+      backlog_ -= static_cast<int64_t>(n);
+    }
+  }
+}
+
+bool QueueDispatcher::deliver(const Batch& batch, bool& dead) {
+  dead = false;
+  for (int64_t failures = 0;;) {
+    calls_.fetch_add(1, std::memory_order_relaxed);
+    const Status s = transport_->deliver(reader_.event(), batch.body);
+    if (s.ok()) {
+      if (failures > 0) spdlog::info("webhook {}: the receiver accepts calls again", reader_.event());
+      retrying_.store(false, std::memory_order_relaxed);
+      return true;
+    }
+    ++failures;
+    failed_attempts_.fetch_add(1, std::memory_order_relaxed);
+    retrying_.store(true, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mu_);
+      last_error_ = s.error().message;
+    }
+    if (failures >= options_.retry_max_count) {
+      spdlog::error("webhook {}: a call of {} events failed {} times ({}): kept as a dead letter",
+                    reader_.event(), batch.events, failures, s.error().message);
+      dead = true;
+      return true;
+    }
+    // 1 s, 2 s, 4 s ... capped.
+    auto pause = options_.retry_backoff;
+    for (int64_t i = 1; i < failures && pause < options_.retry_backoff_cap; ++i) pause *= 2;
+    pause = std::min(pause, options_.retry_backoff_cap);
+    if (failures == 1) {
+      spdlog::warn("webhook {}: call failed ({}); retrying", reader_.event(), s.error().message);
+    }
+    if (!wait_until(Clock::now() + pause, false)) return false;
+  }
+}
+
+Status QueueDispatcher::advance(Cursor& cursor, const Batch& batch, bool dead) {
+  store::WriteSet ws;
+  ws.put_cursor(cursor_name_, encode_cursor(batch.next));
+  if (batch.next.next_id > 0) ws.delete_events_through(reader_.queue(), batch.next.next_id - 1);
+  if (dead) {
+    DeadLetter d;
+    d.queue = reader_.queue();
+    d.attempts = static_cast<uint32_t>(std::max<int64_t>(1, options_.retry_max_count));
+    d.failed_at = unix_seconds();
+    {
+      std::lock_guard lock(mu_);
+      d.last_error = last_error_;
+    }
+    d.entry = batch.entry;
+    if (auto s = dead_letters_.add(ws, d); !s.ok()) return s;
+  }
+  if (auto s = store_.commit_and_wait(std::move(ws)); !s.ok()) return s;
+  cursor = batch.next;
+  return {};
+}
+
+void QueueDispatcher::run() {
+  Cursor cursor;
+  // Start: the cursor and the backlog behind it. Failures here (a failed store) are retried.
+  for (;;) {
+    auto c = load_cursor();
+    Result<int64_t> backlog = c.ok() ? count_backlog(*c) : Result<int64_t>(c.error());
+    if (c.ok() && backlog.ok()) {
+      cursor = *c;
+      std::lock_guard lock(mu_);
+      backlog_ = *backlog;
+      break;
+    }
+    spdlog::error("webhook {}: cannot read the queue: {}", reader_.event(),
+                  c.ok() ? backlog.error().message : c.error().message);
+    if (!wait_until(Clock::now() + std::chrono::seconds(1), false)) return;
+  }
+  if (backlog_ > 0) {
+    spdlog::info("webhook {}: {} events to deliver from before the start", reader_.event(),
+                 backlog_);
+  }
+
+  auto last_call = Clock::now() - options_.push_interval;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    if (auto s = drop_over_limit(cursor); !s.ok()) {
+      spdlog::error("webhook {}: {}", reader_.event(), s.error().message);
+    }
+    auto batch = reader_.next(cursor);
+    if (!batch.ok()) {
+      spdlog::error("webhook {}: cannot read the queue: {}", reader_.event(),
+                    batch.error().message);
+      if (!wait_until(Clock::now() + std::chrono::seconds(1), false)) return;
+      continue;
+    }
+    if (!batch->has_value()) {
+      // Nothing waits: the next event goes as soon as it comes if the interval has passed.
+      const auto due = last_call + options_.push_interval;
+      if (!wait_until(std::max(due, Clock::now() + options_.push_interval), Clock::now() >= due)) {
+        return;
+      }
+      continue;
+    }
+    Batch& b = **batch;
+    const auto due = last_call + options_.push_interval;
+    if (b.events > 0 && !b.full && Clock::now() < due) {
+      if (!wait_until(due, false)) return;
+      continue;  // read again: more may have come meanwhile
+    }
+    bool dead = false;
+    if (b.events > 0) {
+      last_call = Clock::now();
+      if (!deliver(b, dead)) return;  // stopping: the call repeats after the restart
+    }
+    if (auto s = advance(cursor, b, dead); !s.ok()) {
+      spdlog::error("webhook {}: cannot move the cursor: {}", reader_.event(), s.error().message);
+      if (!wait_until(Clock::now() + std::chrono::seconds(1), false)) return;
+      continue;
+    }
+    if (dead) {
+      dead_lettered_.fetch_add(b.events, std::memory_order_relaxed);
+    } else {
+      delivered_.fetch_add(b.events, std::memory_order_relaxed);
+    }
+    skipped_.fetch_add(b.skipped, std::memory_order_relaxed);
+    std::lock_guard lock(mu_);
+    backlog_ = std::max<int64_t>(0, backlog_ - static_cast<int64_t>(b.events + b.skipped));
+  }
+}
+
+}  // namespace jindou::webhook
