@@ -66,13 +66,15 @@ QueueStats QueueDispatcher::stats() const {
   return s;
 }
 
-bool QueueDispatcher::wait_until(Clock::time_point deadline, bool wake_on_any) {
+bool QueueDispatcher::wait_until(Clock::time_point deadline, WakeOn wake) {
   std::unique_lock lock(mu_);
-  wake_on_any_ = wake_on_any;
+  wake_on_any_ = wake == WakeOn::kAnyEvent;
   const int64_t full = static_cast<int64_t>(options_.count_per_push);
   const int64_t seen = backlog_;
   cv_.wait_until(lock, deadline, [&] {
-    return stopping_ || (backlog_ >= full && backlog_ != seen) || (wake_on_any && backlog_ != seen);
+    if (stopping_) return true;
+    if (wake == WakeOn::kStopOnly || backlog_ == seen) return false;
+    return wake == WakeOn::kAnyEvent || backlog_ >= full;
   });
   wake_on_any_ = false;
   return !stopping_;
@@ -159,7 +161,7 @@ bool QueueDispatcher::deliver(const Batch& batch, bool& dead) {
     if (failures == 1) {
       spdlog::warn("webhook {}: call failed ({}); retrying", reader_.event(), s.error().message);
     }
-    if (!wait_until(Clock::now() + pause, false)) return false;
+    if (!wait_until(Clock::now() + pause, WakeOn::kStopOnly)) return false;
   }
 }
 
@@ -198,7 +200,7 @@ void QueueDispatcher::run() {
     }
     spdlog::error("webhook {}: cannot read the queue: {}", reader_.event(),
                   c.ok() ? backlog.error().message : c.error().message);
-    if (!wait_until(Clock::now() + std::chrono::seconds(1), false)) return;
+    if (!wait_until(Clock::now() + std::chrono::seconds(1), WakeOn::kStopOnly)) return;
   }
   if (backlog_ > 0) {
     spdlog::info("webhook {}: {} events to deliver from before the start", reader_.event(),
@@ -218,21 +220,20 @@ void QueueDispatcher::run() {
     if (!batch.ok()) {
       spdlog::error("webhook {}: cannot read the queue: {}", reader_.event(),
                     batch.error().message);
-      if (!wait_until(Clock::now() + std::chrono::seconds(1), false)) return;
+      if (!wait_until(Clock::now() + std::chrono::seconds(1), WakeOn::kStopOnly)) return;
       continue;
     }
     if (!batch->has_value()) {
       // Nothing waits: the next event goes as soon as it comes if the interval has passed.
       const auto due = last_call + options_.push_interval;
-      if (!wait_until(std::max(due, Clock::now() + options_.push_interval), Clock::now() >= due)) {
-        return;
-      }
+      const WakeOn wake = Clock::now() >= due ? WakeOn::kAnyEvent : WakeOn::kFullBatch;
+      if (!wait_until(std::max(due, Clock::now() + options_.push_interval), wake)) return;
       continue;
     }
     Batch& b = **batch;
     const auto due = last_call + options_.push_interval;
     if (b.events > 0 && !b.full && Clock::now() < due) {
-      if (!wait_until(due, false)) return;
+      if (!wait_until(due, WakeOn::kFullBatch)) return;
       continue;  // read again: more may have come meanwhile
     }
     bool dead = false;
@@ -242,7 +243,7 @@ void QueueDispatcher::run() {
     }
     if (auto s = advance(cursor, b, dead); !s.ok()) {
       spdlog::error("webhook {}: cannot move the cursor: {}", reader_.event(), s.error().message);
-      if (!wait_until(Clock::now() + std::chrono::seconds(1), false)) return;
+      if (!wait_until(Clock::now() + std::chrono::seconds(1), WakeOn::kStopOnly)) return;
       continue;
     }
     if (dead) {

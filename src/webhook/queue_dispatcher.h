@@ -70,8 +70,10 @@ class QueueDispatcher {
   bool deliver(const Batch& batch, bool& dead);
   // Moves the cursor past `batch`, trims the queue, keeps a dead letter when `dead`.
   Status advance(Cursor& cursor, const Batch& batch, bool dead);
+  // What ends a wait before its deadline (besides stop()).
+  enum class WakeOn : uint8_t { kStopOnly, kFullBatch, kAnyEvent };
   // Waits until `deadline`, an early wake-up or stop; false when stopping.
-  bool wait_until(std::chrono::steady_clock::time_point deadline, bool wake_on_any);
+  bool wait_until(std::chrono::steady_clock::time_point deadline, WakeOn wake);
 
   QueueReader& reader_;
   std::unique_ptr<Transport> transport_;

@@ -11,6 +11,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JindouServer } from './jindou_server.mjs';
 import { ConnectStatus, startSdkUser, statusName } from './sdk_loader.mjs';
@@ -469,6 +470,73 @@ scenario('g. SDK over wss:// (WebSocket over TLS)', async (ctx) => {
   assert.equal(conns.connections[0].version, 2, 'SDK 1.0.4 speaks version 2');
   const st = await alice.state();
   assert.equal(st.wsCount, 1, 'one WebSocket: no reconnects over TLS');
+});
+
+// A webhook receiver: records every POST (event and parsed body) and answers 200.
+async function startWebhookReceiver() {
+  const calls = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const event = new URL(req.url, 'http://x').searchParams.get('event');
+      calls.push({ event, body: JSON.parse(body) });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"status":200}');
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${srv.address().port}/webhook`,
+    calls,
+    close: () => new Promise((resolve) => srv.close(resolve)),
+  };
+}
+
+// Waits for a user.onlinestatus entry of `who` (parsed) that matches `pred`.
+async function waitForStatus(receiver, who, pred, what) {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    for (const c of receiver.calls) {
+      if (c.event !== 'user.onlinestatus') continue;
+      for (const entry of c.body) {
+        const f = entry.split('-');
+        const parsed = { uid: f.slice(0, f.length - 5).join('-'), deviceFlag: Number(f[f.length - 5]),
+          online: Number(f[f.length - 4]), connId: f[f.length - 3], deviceCount: Number(f[f.length - 2]),
+          totalCount: Number(f[f.length - 1]) };
+        if (parsed.uid === who && pred(parsed)) return parsed;
+      }
+    }
+    await sleep(50);
+  }
+  throw new Error(`${what}: no such user.onlinestatus entry within ${WAIT_MS} ms; got ${JSON.stringify(receiver.calls)}`);
+}
+
+scenario('h. user.onlinestatus webhooks for SDK connections', async (ctx) => {
+  const receiver = await startWebhookReceiver();
+  try {
+    const server = await ctx.startServer('jindou-webhooks', [`webhook.httpAddr=${receiver.url}`,
+      'webhook.focusEvents=user.onlinestatus', 'webhook.msgNotifyEventPushInterval=50ms']);
+    const alice = await ctx.user('alice_h', { server });
+    await alice.connectOk();
+    // The JS SDK connects as a web device (device_flag 1).
+    const on = await waitForStatus(receiver, alice.uid, (e) => e.online === 1, 'online after CONNECT');
+    assert.equal(on.deviceFlag, 1, 'the SDK is a web device');
+    assert.equal(on.deviceCount, 1, 'one web connection');
+    assert.equal(on.totalCount, 1, 'one connection in all');
+    const conns = await server.call('GET', `/connz?uid=${encodeURIComponent(alice.uid)}`);
+    assert.equal(String(conns.connections[0].id), on.connId, 'the connection id is the one /connz lists');
+
+    await alice.stop();
+    const off = await waitForStatus(receiver, alice.uid, (e) => e.online === 0, 'offline after the SDK disconnected');
+    assert.equal(off.connId, on.connId, 'the same connection goes offline');
+    assert.equal(off.deviceCount, 0, 'no web connection left');
+    assert.equal(off.totalCount, 0, 'no connection left');
+    assert.equal(receiver.calls.filter((c) => c.event !== 'user.onlinestatus').length, 0,
+      'focusEvents=user.onlinestatus sends nothing else');
+  } finally {
+    await receiver.close();
+  }
 });
 
 // ---- main ------------------------------------------------------------------------------------
