@@ -161,10 +161,15 @@ schemas = {
   "Conversation": S(channel_id=STR, channel_type=INT, unread=INT, timestamp=INT, last_msg_seq=INT, last_client_msg_no=STR, offset_msg_seq=INT,
         readed_to_msg_seq=INT, version=I64, recents={"type": "array", "items": ref("Message")}),
 }
+tags = [
+  {"name": "Conversations", "description": "A user's chat list, computed from what is stored: for each channel with messages, the newest message, the read position and an exact unread count (other users' red_dot messages after the read position; sending marks a chat read; a RECVACK does not). A send without header.red_dot counts as red_dot 1. conversation.on false turns the bookkeeping off."},
+  {"name": "Webhooks", "description": "With webhook.httpAddr (POST {httpAddr}?event=<name>, JSON body) or webhook.grpcAddr (WuKongIM's WebhookService) set, the server calls your backend with msg.notify (a JSON array of stored message objects, at most msgNotifyEventCountPerPush per call), msg.offline (one message object plus to_uids: the recipients without a connection) and user.onlinestatus (a JSON array of \"uid-deviceFlag-online-connId-deviceOnlineCount-totalOnlineCount\" strings); webhook.focusEvents picks which. Only a 2xx answer counts. Events come from durable state and are delivered at least once, in order per channel: de-duplicate by message_id. With webhook.secret every call carries X-WK-Timestamp and X-WK-Signature: sha256=<hex HMAC-SHA256 of timestamp + \".\" + body>. A call that fails msgNotifyEventRetryMaxCount times (retried after 1 s, doubling to 60 s) becomes a dead letter: list, replay or delete them here."},
+]
 doc = {"openapi": "3.0.3",
   "info": {"title": "jindou HTTP API", "version": "0.1.0", "description": "WuKongIM-compatible HTTP API. Errors are the HTTP status plus {\"status\",\"msg\"}. When managerToken is set, send `Authorization: Bearer <token>` (or `token: <token>`)."},
   "servers": [{"url": "/"}],
   "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "token": {"type": "apiKey", "in": "header", "name": "token"}}},
   "security": [{"bearer": []}, {"token": []}],
+  "tags": tags,
   "paths": paths}
 print(json.dumps(doc, indent=1, ensure_ascii=False))
