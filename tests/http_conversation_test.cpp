@@ -16,7 +16,8 @@ class ConversationTest : public BlackBoxTest {
     json::array uids;
     for (const auto& m : members) uids.push_back(json::value(m));
     ASSERT_TRUE(IsOk(http().post(
-        "/channel", json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}})));
+        "/channel",
+        json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}})));
   }
   void SendAs(const std::string& from, const std::string& channel, int type,
               std::optional<int> red_dot = std::nullopt) {
@@ -161,8 +162,8 @@ TEST_F(ConversationTest, FiltersAndPages) {
   EXPECT_EQ(Conversations(me).size(), 6u);
   EXPECT_EQ(Conversations(me, {{"exclude_channel_types", json::array{kGroup}}}).size(), 1u);
   // A channel the client names in last_msg_seqs is listed even when its type is excluded.
-  auto named = Conversations(me, {{"exclude_channel_types", json::array{kGroup}},
-                                  {"last_msg_seqs", groups[0] + ":2:0"}});
+  auto named = Conversations(
+      me, {{"exclude_channel_types", json::array{kGroup}}, {"last_msg_seqs", groups[0] + ":2:0"}});
   EXPECT_EQ(named.size(), 2u);
   EXPECT_EQ(named.count(groups[0]), 1u);
   Conversation("/conversations/clearUnread", me, groups[1], kGroup);
@@ -170,8 +171,8 @@ TEST_F(ConversationTest, FiltersAndPages) {
   // Pages of 4: 4 + 2, every conversation once.
   std::set<std::string> seen;
   for (int page = 1; page <= 3; ++page) {
-    const json::value v = PostOk("/conversation/sync",
-                                 json::object{{"uid", me}, {"page", page}, {"page_size", 4}});
+    const json::value v =
+        PostOk("/conversation/sync", json::object{{"uid", me}, {"page", page}, {"page_size", 4}});
     const size_t expected = page == 1 ? 4 : page == 2 ? 2 : 0;
     ASSERT_EQ(v.as_array().size(), expected) << "page " << page;
     for (const auto& c : v.as_array()) seen.insert(Str(c, "channel_id"));
@@ -188,25 +189,26 @@ TEST_F(ConversationTest, ValidatesItsFields) {
   const std::string path = "/conversation/sync";
   EXPECT_TRUE(IsError(http().post(path, json::object{}), 400, "uid"));
   EXPECT_TRUE(IsError(http().post(path, json::object{{"uid", "a@b"}}), 400, "uid"));
-  EXPECT_TRUE(IsError(http().post(path, json::object{{"uid", "u"}, {"msg_count", 101}}), 400,
-                      "msg_count"));
-  EXPECT_TRUE(IsError(http().post(path, json::object{{"uid", "u"}, {"version", -1}}), 400,
-                      "version"));
-  EXPECT_TRUE(IsError(http().post(path, json::object{{"uid", "u"}, {"last_msg_seqs", "g:2"}}),
-                      400, "last_msg_seqs"));
+  EXPECT_TRUE(
+      IsError(http().post(path, json::object{{"uid", "u"}, {"msg_count", 101}}), 400, "msg_count"));
+  EXPECT_TRUE(
+      IsError(http().post(path, json::object{{"uid", "u"}, {"version", -1}}), 400, "version"));
+  EXPECT_TRUE(IsError(http().post(path, json::object{{"uid", "u"}, {"last_msg_seqs", "g:2"}}), 400,
+                      "last_msg_seqs"));
   EXPECT_TRUE(IsError(
       http().post(path, json::object{{"uid", "u"}, {"exclude_channel_types", json::array{300}}}),
       400, "exclude_channel_types"));
-  EXPECT_TRUE(IsError(http().post("/conversations/clearUnread",
-                                  json::object{{"uid", "u"}, {"channel_type", 2}}),
-                      400, "channel_id"));
-  EXPECT_TRUE(IsError(http().post("/conversations/setUnread",
-                                  json::object{{"uid", "u"}, {"channel_id", "g"},
-                                               {"channel_type", 2}, {"unread", -1}}),
-                      400, "unread"));
-  EXPECT_TRUE(IsError(http().post("/conversations/delete",
-                                  json::object{{"channel_id", "g"}, {"channel_type", 2}}),
-                      400, "uid"));
+  EXPECT_TRUE(IsError(
+      http().post("/conversations/clearUnread", json::object{{"uid", "u"}, {"channel_type", 2}}),
+      400, "channel_id"));
+  EXPECT_TRUE(IsError(
+      http().post(
+          "/conversations/setUnread",
+          json::object{{"uid", "u"}, {"channel_id", "g"}, {"channel_type", 2}, {"unread", -1}}),
+      400, "unread"));
+  EXPECT_TRUE(IsError(
+      http().post("/conversations/delete", json::object{{"channel_id", "g"}, {"channel_type", 2}}),
+      400, "uid"));
 }
 
 // A message to 10,000 members gives each of them one unread message and writes exactly as many
@@ -218,10 +220,9 @@ TEST_F(ConversationTest, LargeGroupsCostNoMoreWritesThanSmallOnes) {
   for (size_t i = 0; i < members.size(); i += 5000) {
     json::array uids;
     for (size_t j = i; j < i + 5000; ++j) uids.push_back(json::value(members[j]));
-    ASSERT_TRUE(IsOk(http().post("/channel/subscriber_add",
-                                 json::object{{"channel_id", big},
-                                              {"channel_type", kGroup},
-                                              {"subscribers", uids}})));
+    ASSERT_TRUE(IsOk(http().post(
+        "/channel/subscriber_add",
+        json::object{{"channel_id", big}, {"channel_type", kGroup}, {"subscribers", uids}})));
   }
   Group(small, {"m0", "m1"});
   auto keys_for_send = [&](const std::string& g) {

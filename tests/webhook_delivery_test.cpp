@@ -117,7 +117,8 @@ class WebhookTest : public ::testing::Test {
     json::array uids;
     for (const auto& m : members) uids.push_back(json::value(m));
     const HttpResult r = http().post(
-        "/channel", json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}});
+        "/channel",
+        json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}});
     ASSERT_TRUE(IsOk(r)) << r.body;
   }
   json::value Varz() { return http().get("/varz").json(); }
@@ -149,9 +150,10 @@ TEST_F(WebhookTest, EveryStoredMessageArrivesInOrderPerChannel) {
     }
   }
   ASSERT_TRUE(receiver.wait_until([](const auto&) { return true; }));
-  ASSERT_TRUE(receiver.wait_until(
-      [&](const auto&) { return Ids(NotifiedMessages(receiver)).size() >= 150; }))
-      << "arrived: " << Ids(NotifiedMessages(receiver)).size();
+  ASSERT_TRUE(receiver.wait_until([&](const auto&) {
+    return Ids(NotifiedMessages(receiver)).size() >= 150;
+  })) << "arrived: "
+      << Ids(NotifiedMessages(receiver)).size();
   std::map<std::string, std::vector<int64_t>> arrived;
   for (const auto& m : NotifiedMessages(receiver)) {
     arrived[Str(m, "channel_id")].push_back(Int(m, "message_id"));
@@ -181,9 +183,10 @@ TEST_F(WebhookTest, AReceiverThatIsDownGetsEverythingOnceItIsBack) {
     return Varz().at("webhook").at("events").at("msg.notify").at("failed_attempts").as_int64() > 0;
   }));
   receiver.start();
-  ASSERT_TRUE(receiver.wait_until(
-      [&](const auto&) { return Ids(NotifiedMessages(receiver)) == sent; }))
-      << "arrived " << Ids(NotifiedMessages(receiver)).size() << " of 100";
+  ASSERT_TRUE(receiver.wait_until([&](const auto&) {
+    return Ids(NotifiedMessages(receiver)) == sent;
+  })) << "arrived "
+      << Ids(NotifiedMessages(receiver)).size() << " of 100";
   const auto events = Varz().at("webhook").at("events").at("msg.notify");
   EXPECT_EQ(events.at("dead_lettered").as_int64(), 0);
   EXPECT_TRUE(Eventually([&] {
@@ -206,9 +209,10 @@ TEST_F(WebhookTest, KillNineDuringDeliveryLosesNothing) {
   ASSERT_LT(Ids(NotifiedMessages(receiver)).size(), sent.size()) << "the kill came too late";
   receiver.set_delay(std::chrono::milliseconds(0));
   server_->start();
-  ASSERT_TRUE(receiver.wait_until(
-      [&](const auto&) { return Ids(NotifiedMessages(receiver)) == sent; }))
-      << "arrived " << Ids(NotifiedMessages(receiver)).size() << " of " << sent.size();
+  ASSERT_TRUE(receiver.wait_until([&](const auto&) {
+    return Ids(NotifiedMessages(receiver)) == sent;
+  })) << "arrived "
+      << Ids(NotifiedMessages(receiver)).size() << " of " << sent.size();
 }
 
 TEST_F(WebhookTest, FailedCallsBecomeDeadLettersThatReplay) {
@@ -225,12 +229,14 @@ TEST_F(WebhookTest, FailedCallsBecomeDeadLettersThatReplay) {
   // Every message ends up in a dead letter (calls of at most 10 messages each).
   json::value page;
   int64_t events = 0;
-  ASSERT_TRUE(Eventually([&] {
-    page = http().get("/webhook/deadletters?limit=100").json();
-    events = 0;
-    for (const auto& d : page.at("dead_letters").as_array()) events += Int(d, "events");
-    return events == 25;
-  }, std::chrono::seconds(60)))
+  ASSERT_TRUE(Eventually(
+      [&] {
+        page = http().get("/webhook/deadletters?limit=100").json();
+        events = 0;
+        for (const auto& d : page.at("dead_letters").as_array()) events += Int(d, "events");
+        return events == 25;
+      },
+      std::chrono::seconds(60)))
       << page;
   const int64_t letters = Int(page, "total");
   EXPECT_GE(letters, 3);
@@ -250,8 +256,8 @@ TEST_F(WebhookTest, FailedCallsBecomeDeadLettersThatReplay) {
   const HttpResult replay = http().post("/webhook/deadletters/replay", json::object{});
   ASSERT_EQ(replay.status, 200) << replay.body;
   EXPECT_EQ(Int(replay.json(), "replayed"), letters);
-  ASSERT_TRUE(receiver.wait_until(
-      [&](const auto&) { return Ids(NotifiedMessages(receiver)) == sent; }));
+  ASSERT_TRUE(
+      receiver.wait_until([&](const auto&) { return Ids(NotifiedMessages(receiver)) == sent; }));
   EXPECT_EQ(Int(http().get("/webhook/deadletters").json(), "total"), 0);
 }
 
@@ -279,7 +285,8 @@ TEST_F(WebhookTest, CallsAreSignedWithTheSecret) {
   HttpWebhookReceiver receiver;
   Start(receiver.url(), {"webhook.secret=s3cret"});
   Send(SendBody("alice", "signed", kGroup));
-  ASSERT_TRUE(receiver.wait_until([&](const auto&) { return !NotifiedMessages(receiver).empty(); }));
+  ASSERT_TRUE(
+      receiver.wait_until([&](const auto&) { return !NotifiedMessages(receiver).empty(); }));
   for (const auto& call : receiver.accepted("msg.notify")) {
     const std::string ts = call.headers.at("x-wk-timestamp");
     EXPECT_NEAR(std::stoll(ts), NowMs() / 1000, 60);
@@ -293,8 +300,8 @@ TEST_F(WebhookTest, FocusEventsFilters) {
   Start(receiver.url(), {"webhook.focusEvents=msg.offline"});
   Group("focus", {"alice", "bob"});
   Send(SendBody("alice", "focus", kGroup));
-  ASSERT_TRUE(receiver.wait_until(
-      [&](const auto&) { return !receiver.accepted("msg.offline").empty(); }));
+  ASSERT_TRUE(
+      receiver.wait_until([&](const auto&) { return !receiver.accepted("msg.offline").empty(); }));
   {
     WkClient c = Connected("carol");  // no user.onlinestatus either
     Send(SendBody("alice", "focus", kGroup, "second"));
@@ -344,7 +351,8 @@ TEST_F(WebhookTest, OnlineStatusFollowsConnections) {
   WkClient web = Connected("olivia", 1);
   app->disconnect();
   app.reset();
-  ASSERT_TRUE(receiver.wait_until([&](const auto&) { return StatusEntries(receiver).size() >= 3; }));
+  ASSERT_TRUE(
+      receiver.wait_until([&](const auto&) { return StatusEntries(receiver).size() >= 3; }));
   const auto entries = StatusEntries(receiver);
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0].uid, "olivia");
@@ -367,7 +375,8 @@ TEST_F(WebhookTest, ACrashReportsItsConnectionsOfflineAtTheNextStart) {
   HttpWebhookReceiver receiver;
   Start(receiver.url(), {"webhook.focusEvents=user.onlinestatus"});
   WkClient c = Connected("crash");
-  ASSERT_TRUE(receiver.wait_until([&](const auto&) { return StatusEntries(receiver).size() >= 1; }));
+  ASSERT_TRUE(
+      receiver.wait_until([&](const auto&) { return StatusEntries(receiver).size() >= 1; }));
   const std::string conn_id = StatusEntries(receiver).at(0).conn_id;
   server_->kill9();
   server_->start();
@@ -398,8 +407,8 @@ TEST_F(WebhookTest, GrpcReceiverGetsTheSameEvents) {
   }
   ASSERT_TRUE(receiver.wait_until([](const auto& calls) { return !calls.empty(); }));
   receiver.set_success(true);
-  ASSERT_TRUE(receiver.wait_until(
-      [&](const auto&) { return Ids(NotifiedMessages(receiver)) == sent; }));
+  ASSERT_TRUE(
+      receiver.wait_until([&](const auto&) { return Ids(NotifiedMessages(receiver)) == sent; }));
   std::vector<int64_t> seqs;
   for (const auto& m : NotifiedMessages(receiver)) seqs.push_back(Int(m, "message_seq"));
   EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
@@ -411,8 +420,8 @@ TEST_F(WebhookTest, GrpcReceiverGetsTheSameEvents) {
 }
 
 TEST(WebhookConfig, BadAddressesRefuseToStart) {
-  for (const char* setting : {"webhook.httpAddr=ftp://x", "webhook.grpcAddr=nohost",
-                              "webhook.focusEvents=msg.nope"}) {
+  for (const char* setting :
+       {"webhook.httpAddr=ftp://x", "webhook.grpcAddr=nohost", "webhook.focusEvents=msg.nope"}) {
     ServerOptions options;
     options.args = {"-o", setting};
     ServerProcess server(options);

@@ -1,8 +1,8 @@
 // Channel management: /channel, /channel/info, /channel/delete, subscriber and
 // denylist/allowlist changes, GET /channel/whitelist.
-#include "json/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
+#include "json/json_writer.h"
 #include "model/validation.h"
 
 namespace jindou::api {

@@ -2,9 +2,9 @@
 #include <chrono>
 #include <fstream>
 
-#include "json/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
+#include "json/json_writer.h"
 #include "model/clock.h"
 #include "model/validation.h"
 #include "webhook/webhooks.h"

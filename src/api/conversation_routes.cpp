@@ -19,9 +19,10 @@ Result<std::map<std::pair<uint8_t, std::string>, uint64_t>> parse_last_msg_seqs(
     std::string_view text, std::string_view uid) {
   std::map<std::pair<uint8_t, std::string>, uint64_t> out;
   const auto bad = [](std::string_view item) {
-    return Error::bad_request("last_msg_seqs: expected channel_id:channel_type:seq items "
-                              "separated by '|', got '" +
-                              std::string(item) + "'");
+    return Error::bad_request(
+        "last_msg_seqs: expected channel_id:channel_type:seq items "
+        "separated by '|', got '" +
+        std::string(item) + "'");
   };
   while (!text.empty()) {
     const size_t bar = text.find('|');

@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "api/api_context.h"
+#include "engine/send_types.h"
 #include "json/json_writer.h"
 #include "json/message_object.h"
-#include "engine/send_types.h"
 #include "model/message.h"
 
 namespace jindou::api {

@@ -101,7 +101,6 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   respond(HttpResponse::json(std::move(out)));
 }
 
-
 void max_message_seq(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   std::optional<Error> error;
   auto type = query_int(request, "channel_type", 0, 0, 255, error);

@@ -6,11 +6,11 @@
 
 namespace jindou::api {
 
-void add_message_routes(Router& router, ApiContext& ctx);  // sending
-void add_read_routes(Router& router, ApiContext& ctx);     // reading, search, deprecated sync
-void add_channel_routes(Router& router, ApiContext& ctx);  // channels and member lists
-void add_user_routes(Router& router, ApiContext& ctx);     // tokens, presence
-void add_conn_routes(Router& router, ApiContext& ctx);     // /connz, /varz, /conn/kick
+void add_message_routes(Router& router, ApiContext& ctx);       // sending
+void add_read_routes(Router& router, ApiContext& ctx);          // reading, search, deprecated sync
+void add_channel_routes(Router& router, ApiContext& ctx);       // channels and member lists
+void add_user_routes(Router& router, ApiContext& ctx);          // tokens, presence
+void add_conn_routes(Router& router, ApiContext& ctx);          // /connz, /varz, /conn/kick
 void add_conversation_routes(Router& router, ApiContext& ctx);  // chat lists, unread counts
 void add_webhook_routes(Router& router, ApiContext& ctx);       // webhook dead letters
 // /health, /docs, /docs/openapi.json. Call last: the docs list the router's routes.

@@ -1,7 +1,7 @@
 // Users: /user/token, /user/device_quit, /user/onlinestatus.
-#include "json/json_writer.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
+#include "json/json_writer.h"
 #include "model/validation.h"
 
 namespace jindou::api {

@@ -11,8 +11,8 @@ namespace {
 Result<uint64_t> query_number(const HttpRequest& request, std::string_view name, uint64_t fallback,
                               uint64_t max) {
   std::optional<Error> error;
-  auto v = query_int(request, name, static_cast<int64_t>(fallback), 0, static_cast<int64_t>(max),
-                     error);
+  auto v =
+      query_int(request, name, static_cast<int64_t>(fallback), 0, static_cast<int64_t>(max), error);
   if (!v) return *error;
   return static_cast<uint64_t>(*v);
 }

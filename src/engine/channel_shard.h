@@ -84,8 +84,8 @@ class ChannelShard {
   struct ChannelState {
     ChannelKey key;
     bool seq_loaded = false;
-    uint64_t last_seq = 0;   // last assigned, durable or in flight
-    uint64_t red_dots = 0;   // red-dot total at last_seq
+    uint64_t last_seq = 0;  // last assigned, durable or in flight
+    uint64_t red_dots = 0;  // red-dot total at last_seq
     std::shared_ptr<const std::vector<std::string>> subscribers;  // null: not cached
     size_t in_flight = 0;
     std::list<ChannelState*>::iterator lru;
@@ -137,9 +137,10 @@ class ChannelShard {
   // Adds a msg.offline entry for the recipients of `m` that have no connection.
   void record_offline(const Message& m, const std::vector<std::string>& recipients);
   // Runs `change` on the read mark of `uid` / `key` (read-modify-write in a metadata turn).
-  void change_read_mark(const std::string& uid, const ChannelKey& key,
-                        std::function<Result<store::ReadMark>(ChannelState&, store::ReadMark)> change,
-                        StatusCallback done);
+  void change_read_mark(
+      const std::string& uid, const ChannelKey& key,
+      std::function<Result<store::ReadMark>(ChannelState&, store::ReadMark)> change,
+      StatusCallback done);
   void deliver_unstored(std::shared_ptr<Message> message,
                         std::shared_ptr<const std::vector<std::string>> recipients,
                         uint64_t skip_connection);

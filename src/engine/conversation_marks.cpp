@@ -93,8 +93,8 @@ void ChannelShard::change_read_mark(
       std::move(done));
 }
 
-void ChannelShard::clear_unread(const std::string& uid, const ChannelKey& key,
-                                uint64_t message_seq, StatusCallback done) {
+void ChannelShard::clear_unread(const std::string& uid, const ChannelKey& key, uint64_t message_seq,
+                                StatusCallback done) {
   change_read_mark(
       uid, key,
       [this, message_seq](ChannelState& st, store::ReadMark mark) -> Result<store::ReadMark> {

@@ -80,9 +80,9 @@ Result<std::vector<Conversation>> ConversationReader::sync(const ConversationQue
     const ChannelKey& ch = record.channel;
     if (!has_conversations(ch.type)) continue;
     const auto known = query.known_seqs.find({ch.type, ch.id});
-    const bool excluded = std::find(query.exclude_channel_types.begin(),
-                                    query.exclude_channel_types.end(),
-                                    ch.type) != query.exclude_channel_types.end();
+    const bool excluded =
+        std::find(query.exclude_channel_types.begin(), query.exclude_channel_types.end(),
+                  ch.type) != query.exclude_channel_types.end();
     if (excluded && known == query.known_seqs.end()) continue;
     bool hidden = false;
     auto c = compute(record, hidden);

@@ -94,15 +94,14 @@ TEST_F(ConversationTest, ClearSetAndDelete) {
   ASSERT_TRUE(add_members(g_, MemberRole::kSubscriber, {"a", "b"}).ok());
   for (int i = 0; i < 5; ++i) send_ok("a", "g", kChannelGroup);
   EXPECT_EQ(unread("b", "g"), 5u);
-  ASSERT_TRUE(wait([&](auto done) { engine_->clear_unread("b", "g", kChannelGroup, 3, done); })
-                  .ok());
+  ASSERT_TRUE(
+      wait([&](auto done) { engine_->clear_unread("b", "g", kChannelGroup, 3, done); }).ok());
   EXPECT_EQ(unread("b", "g"), 2u);
   EXPECT_EQ(list("b").at("g").readed_to_msg_seq, 3u);
   ASSERT_TRUE(
       wait([&](auto done) { engine_->clear_unread("b", "g", kChannelGroup, 0, done); }).ok());
   EXPECT_EQ(unread("b", "g"), 0u);
-  ASSERT_TRUE(
-      wait([&](auto done) { engine_->set_unread("b", "g", kChannelGroup, 4, done); }).ok());
+  ASSERT_TRUE(wait([&](auto done) { engine_->set_unread("b", "g", kChannelGroup, 4, done); }).ok());
   EXPECT_EQ(unread("b", "g"), 4u);
   send_ok("a", "g", kChannelGroup);
   EXPECT_EQ(unread("b", "g"), 5u);  // counted on top of what was set

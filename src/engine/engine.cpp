@@ -164,14 +164,14 @@ void Engine::clear_unread(const std::string& uid, const std::string& channel_id,
                           uint8_t channel_type, uint64_t message_seq, StatusCallback done) {
   ChannelKey key = stored_channel(channel_id, channel_type, uid);
   ChannelShard& shard = shard_for(key);
-  shard.executor().post([&shard, uid, key = std::move(key), message_seq,
-                         done = std::move(done)]() mutable {
-    shard.clear_unread(uid, key, message_seq, std::move(done));
-  });
+  shard.executor().post(
+      [&shard, uid, key = std::move(key), message_seq, done = std::move(done)]() mutable {
+        shard.clear_unread(uid, key, message_seq, std::move(done));
+      });
 }
 
-void Engine::set_unread(const std::string& uid, const std::string& channel_id,
-                        uint8_t channel_type, uint64_t unread, StatusCallback done) {
+void Engine::set_unread(const std::string& uid, const std::string& channel_id, uint8_t channel_type,
+                        uint64_t unread, StatusCallback done) {
   ChannelKey key = stored_channel(channel_id, channel_type, uid);
   ChannelShard& shard = shard_for(key);
   shard.executor().post(

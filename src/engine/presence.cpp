@@ -46,8 +46,8 @@ void PresenceTable::remove(const std::string& uid, uint64_t id) {
     auto it = s.by_uid.find(uid);
     if (it == s.by_uid.end()) return;
     auto& links = it->second;
-    auto gone = std::find_if(links.begin(), links.end(),
-                             [id](const Link& l) { return l.info.id == id; });
+    auto gone =
+        std::find_if(links.begin(), links.end(), [id](const Link& l) { return l.info.id == id; });
     if (gone == links.end()) return;
     removed = std::move(gone->info);
     links.erase(gone);

@@ -272,7 +272,7 @@ KeyTable make_keys() {
   t.add("webhook.msgNotifyEventRetryMaxCount",
         int_key(0, 1000, [](Config& c, int64_t v) { c.webhook.retry_max_count = v; }));
   t.add("webhook.focusEvents", custom_list([](const std::vector<std::string>& events,
-                                                Config& c) -> std::optional<std::string> {
+                                              Config& c) -> std::optional<std::string> {
           for (const auto& e : events) {
             if (e != "msg.notify" && e != "msg.offline" && e != "user.onlinestatus") {
               return "expected msg.notify, msg.offline or user.onlinestatus, got '" + e + "'";

@@ -75,8 +75,8 @@ void Server::start() {
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   limits.max_batch = static_cast<size_t>(config_.max_batch);
   slow_reads_ = std::make_unique<engine::ThreadExecutor>();
-  api_context_ = std::make_unique<api::ApiContext>(
-      api::ApiContext{*engine_, limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr});
+  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{
+      *engine_, limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 

@@ -13,11 +13,11 @@ namespace jindou::store {
 // Set by the user's explicit actions (clearUnread, setUnread, delete) and by joining a channel.
 // Unread = unread_offset + (red-dot total of the newest message) - read_red_dots.
 struct ReadMark {
-  uint64_t read_seq = 0;        // everything up to here is read
-  uint64_t read_red_dots = 0;   // red-dot total at read_seq
-  uint64_t unread_offset = 0;   // setUnread: unread messages counted on top
-  uint64_t deleted_to = 0;      // hidden while the channel's newest seq is <= this
-  uint64_t version = 0;         // commit version of this mark
+  uint64_t read_seq = 0;       // everything up to here is read
+  uint64_t read_red_dots = 0;  // red-dot total at read_seq
+  uint64_t unread_offset = 0;  // setUnread: unread messages counted on top
+  uint64_t deleted_to = 0;     // hidden while the channel's newest seq is <= this
+  uint64_t version = 0;        // commit version of this mark
   friend bool operator==(const ReadMark&, const ReadMark&) = default;
 };
 

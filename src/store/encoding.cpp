@@ -43,7 +43,6 @@ void put_string(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-
 void put_u16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v >> 8));
   out.push_back(static_cast<char>(v));

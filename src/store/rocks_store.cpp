@@ -23,7 +23,7 @@
 namespace jindou::store {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id", "client_no",
+constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id",       "client_no",
                                         "channel",    "member", "user_channel", "user",
                                         "sync_queue", "cursor", "conv",         "event"};
 static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
@@ -303,8 +303,7 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
     const rocksdb::Slice key_part(key);
     const rocksdb::Slice value_parts[3] = {
         rocksdb::Slice(op.value.data(), op.version_at), rocksdb::Slice(version_bytes, 8),
-        rocksdb::Slice(op.value.data() + op.version_at + 8,
-                       op.value.size() - op.version_at - 8)};
+        rocksdb::Slice(op.value.data() + op.version_at + 8, op.value.size() - op.version_at - 8)};
     return batch.Put(cf(op.column), rocksdb::SliceParts(&key_part, 1),
                      rocksdb::SliceParts(value_parts, 3));
   };
@@ -338,8 +337,8 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
     }
   }
   if (versioned) {
-    if (auto s = batch.Put(cf(Column::kDefault), kCommitVersionKey,
-                           rocksdb::Slice(version_bytes, 8));
+    if (auto s =
+            batch.Put(cf(Column::kDefault), kCommitVersionKey, rocksdb::Slice(version_bytes, 8));
         !s.ok()) {
       return to_error(s);
     }

@@ -89,8 +89,7 @@ class RocksStore final : public Store {
                                                          const ChannelKey& channel) override;
   Result<std::vector<ChannelKey>> subscribed_channels(std::string_view uid) override;
 
-  Result<std::vector<StoredEvent>> events(uint8_t queue, uint64_t after_id,
-                                          size_t limit) override;
+  Result<std::vector<StoredEvent>> events(uint8_t queue, uint64_t after_id, size_t limit) override;
 
   bool has_retention() const override { return options_.retention_seconds > 0; }
   StoreStats stats() const override;

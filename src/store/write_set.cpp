@@ -84,8 +84,9 @@ void WriteSet::put_cursor(std::string_view name, std::string_view value) {
 }
 
 void WriteSet::put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark) {
-  add(Column::kConversation, OpKind::kPut, conversation_key(uid, key, ConversationRecordKind::kRead),
-      encode_read_mark(mark), kReadMarkVersionOffset);
+  add(Column::kConversation, OpKind::kPut,
+      conversation_key(uid, key, ConversationRecordKind::kRead), encode_read_mark(mark),
+      kReadMarkVersionOffset);
 }
 
 void WriteSet::put_own_mark(std::string_view uid, const ChannelKey& key, uint64_t seq,

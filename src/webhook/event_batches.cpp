@@ -53,8 +53,8 @@ class StoredMessagesReader final : public QueueReader {
   const char* event() const override { return kEventMsgNotify; }
 
   Result<std::optional<Batch>> next(const Cursor& from) override {
-    auto refs = collect<StoredMessageRef>(store_, queue(), from, count_,
-                                          engine::decode_stored_messages);
+    auto refs =
+        collect<StoredMessageRef>(store_, queue(), from, count_, engine::decode_stored_messages);
     if (!refs.ok()) return refs.error();
     if (refs->items.empty()) return std::optional<Batch>();
     Batch b;
@@ -239,8 +239,7 @@ std::unique_ptr<QueueReader> make_offline_reader(store::Store& store) {
   return std::make_unique<OfflineReader>(store);
 }
 
-std::unique_ptr<QueueReader> make_online_status_reader(store::Store& store,
-                                                       size_t count_per_push) {
+std::unique_ptr<QueueReader> make_online_status_reader(store::Store& store, size_t count_per_push) {
   return std::make_unique<OnlineStatusReader>(store, count_per_push);
 }
 

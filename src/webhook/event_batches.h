@@ -66,7 +66,6 @@ class QueueReader {
 std::unique_ptr<QueueReader> make_stored_messages_reader(store::Store& store,
                                                          size_t count_per_push);
 std::unique_ptr<QueueReader> make_offline_reader(store::Store& store);
-std::unique_ptr<QueueReader> make_online_status_reader(store::Store& store,
-                                                       size_t count_per_push);
+std::unique_ptr<QueueReader> make_online_status_reader(store::Store& store, size_t count_per_push);
 
 }  // namespace jindou::webhook

@@ -69,8 +69,7 @@ TEST_F(EventBatchesTest, OfflineEntriesCarryTheRecipients) {
   unstored.payload = "typing";
   store::WriteSet ws;
   ws.append_event(engine::kQueueOfflineRecipients, engine::encode_offline_entry(stored, {"x"}));
-  ws.append_event(engine::kQueueOfflineRecipients,
-                  engine::encode_offline_entry(unstored, {"b"}));
+  ws.append_event(engine::kQueueOfflineRecipients, engine::encode_offline_entry(unstored, {"b"}));
   ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
   auto reader = make_offline_reader(*store_);
   auto first = reader->next(Cursor{});
@@ -89,8 +88,7 @@ TEST_F(EventBatchesTest, OnlineStatusStrings) {
   EXPECT_EQ(status_text("u1", 1, true, 42, 1, 2), "u1-1-1-42-1-2");
   store::WriteSet ws;
   ws.append_event(engine::kQueueOnlineStatus, encode_status_entry({"a-0-1-1-1-1"}));
-  ws.append_event(engine::kQueueOnlineStatus,
-                  encode_status_entry({"a-0-0-1-0-0", "b-1-1-2-1-1"}));
+  ws.append_event(engine::kQueueOnlineStatus, encode_status_entry({"a-0-0-1-0-0", "b-1-1-2-1-1"}));
   ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
   auto reader = make_online_status_reader(*store_, 2);
   auto first = reader->next(Cursor{});

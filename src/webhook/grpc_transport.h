@@ -14,8 +14,7 @@ namespace jindou::webhook {
 
 class GrpcTransport final : public Transport {
  public:
-  GrpcTransport(const std::string& address, std::string secret,
-                std::chrono::milliseconds timeout);
+  GrpcTransport(const std::string& address, std::string secret, std::chrono::milliseconds timeout);
   ~GrpcTransport() override;
 
   Status deliver(std::string_view event, const std::string& body) override;

@@ -69,8 +69,8 @@ struct HttpTransport::Connection {
     if (tls) {
       secure.emplace(ioc, tls_context);
       // SSL_set_tlsext_host_name is a macro with a C cast: call what it expands to.
-      if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                   TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
+      if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                   const_cast<char*>(host.c_str())) != 1) {
         return beast::error_code(static_cast<int>(::ERR_get_error()),
                                  asio::error::get_ssl_category());
       }

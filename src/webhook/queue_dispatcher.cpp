@@ -11,9 +11,9 @@ namespace jindou::webhook {
 
 using Clock = std::chrono::steady_clock;
 
-QueueDispatcher::QueueDispatcher(QueueReader& reader,
-                                 std::unique_ptr<Transport> transport, store::Store& store,
-                                 const WebhookOptions& options, DeadLetters& dead_letters)
+QueueDispatcher::QueueDispatcher(QueueReader& reader, std::unique_ptr<Transport> transport,
+                                 store::Store& store, const WebhookOptions& options,
+                                 DeadLetters& dead_letters)
     : reader_(reader),
       transport_(std::move(transport)),
       store_(store),
@@ -118,8 +118,9 @@ Status QueueDispatcher::drop_over_limit(Cursor& cursor) {
     if (!batch.ok()) return batch.error();
     if (!batch->has_value()) return {};
     const size_t n = (*batch)->events + (*batch)->skipped;
-    spdlog::error("webhook {}: more than {} events wait (webhook.maxBacklog): dropped the oldest {}",
-                  reader_.event(), limit, n);
+    spdlog::error(
+        "webhook {}: more than {} events wait (webhook.maxBacklog): dropped the oldest {}",
+        reader_.event(), limit, n);
     dropped_.fetch_add((*batch)->events, std::memory_order_relaxed);
     Batch dropped = std::move(**batch);
     dropped.events = 0;  // not delivered
@@ -137,7 +138,8 @@ bool QueueDispatcher::deliver(const Batch& batch, bool& dead) {
     calls_.fetch_add(1, std::memory_order_relaxed);
     const Status s = transport_->deliver(reader_.event(), batch.body);
     if (s.ok()) {
-      if (failures > 0) spdlog::info("webhook {}: the receiver accepts calls again", reader_.event());
+      if (failures > 0)
+        spdlog::info("webhook {}: the receiver accepts calls again", reader_.event());
       retrying_.store(false, std::memory_order_relaxed);
       return true;
     }

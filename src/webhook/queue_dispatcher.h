@@ -45,8 +45,8 @@ struct QueueStats {
 class QueueDispatcher {
  public:
   // `reader` outlives the dispatcher (readers are stateless and may be shared).
-  QueueDispatcher(QueueReader& reader, std::unique_ptr<Transport> transport,
-                  store::Store& store, const WebhookOptions& options, DeadLetters& dead_letters);
+  QueueDispatcher(QueueReader& reader, std::unique_ptr<Transport> transport, store::Store& store,
+                  const WebhookOptions& options, DeadLetters& dead_letters);
   ~QueueDispatcher();
   QueueDispatcher(const QueueDispatcher&) = delete;
   QueueDispatcher& operator=(const QueueDispatcher&) = delete;

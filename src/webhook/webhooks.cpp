@@ -21,9 +21,7 @@ std::string encode_session(const engine::LinkInfo& info) {
 }  // namespace
 
 Webhooks::Webhooks(WebhookOptions options, store::Store& store)
-    : options_(std::move(options)),
-      store_(store),
-      dead_letters_(store, options_.max_dead_letters) {
+    : options_(std::move(options)), store_(store), dead_letters_(store, options_.max_dead_letters) {
   readers_.push_back(make_stored_messages_reader(store_, options_.count_per_push));
   readers_.push_back(make_offline_reader(store_));
   readers_.push_back(make_online_status_reader(store_, options_.count_per_push));
@@ -79,8 +77,8 @@ Status Webhooks::recover_online_sessions() {
     ws.append_event(engine::kQueueOnlineStatus, encode_status_entry(changes));
   }
   if (auto s = store_.commit_and_wait(std::move(ws)); !s.ok()) return s;
-  spdlog::info("webhook: {} connections of the previous run were still recorded online{}",
-               sessions, wants_presence() ? ": reported offline" : "");
+  spdlog::info("webhook: {} connections of the previous run were still recorded online{}", sessions,
+               wants_presence() ? ": reported offline" : "");
   return {};
 }
 
@@ -157,8 +155,7 @@ Result<std::vector<DeadLetterView>> Webhooks::dead_letters(uint64_t after_id, si
   return out;
 }
 
-void Webhooks::replay(const std::vector<uint64_t>& ids,
-                      std::function<void(Result<size_t>)> done) {
+void Webhooks::replay(const std::vector<uint64_t>& ids, std::function<void(Result<size_t>)> done) {
   auto found = dead_letters_.find(ids);
   if (!found.ok()) return done(found.error());
   store::WriteSet ws;
