@@ -262,8 +262,8 @@ void ChannelShard::record_offline(const Message& m, const std::vector<std::strin
     if (uid != m.from_uid && !context_.presence->online(uid)) offline.push_back(uid);
   }
   if (offline.empty()) return;
-  open_->writes.append_event(kQueueOfflineRecipients, encode_offline_entry(m, offline));
-  ++open_->offline_entries;
+  append_offline_record(open_->offline_entry, m, offline);
+  ++open_->offline_records;
   schedule_flush();
 }
 
@@ -285,7 +285,7 @@ void ChannelShard::schedule_flush() {
 
 void ChannelShard::flush() {
   flush_scheduled_ = false;
-  if (open_->writes.empty() && open_->meta.empty()) return;
+  if (open_->writes.empty() && open_->meta.empty() && open_->offline_records == 0) return;
   std::shared_ptr<Batch> batch(open_.release());
   open_ = std::make_unique<Batch>();
   if (options_.events.stored_messages && !batch->sends.empty()) {
@@ -295,6 +295,9 @@ void ChannelShard::flush() {
       refs.push_back(StoredMessageRef{pending->message->channel, pending->message->message_seq});
     }
     batch->writes.append_event(kQueueStoredMessages, encode_stored_messages(refs));
+  }
+  if (batch->offline_records > 0) {
+    batch->writes.append_event(kQueueOfflineRecipients, std::move(batch->offline_entry));
   }
   store::WriteSet writes = std::move(batch->writes);
   store_.commit(std::move(writes), [this, batch](const Status& status) {
@@ -365,10 +368,10 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
   }
   if (status.ok() && context_.event_listener != nullptr) {
     if (options_.events.stored_messages && !batch.sends.empty()) {
-      context_.event_listener->appended(kQueueStoredMessages, 1);
+      context_.event_listener->appended(kQueueStoredMessages, batch.sends.size());
     }
-    if (batch.offline_entries > 0) {
-      context_.event_listener->appended(kQueueOfflineRecipients, batch.offline_entries);
+    if (batch.offline_records > 0) {
+      context_.event_listener->appended(kQueueOfflineRecipients, batch.offline_records);
     }
   }
   if (!deliveries.empty()) sink_->deliver(std::move(deliveries));

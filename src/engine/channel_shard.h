@@ -102,7 +102,8 @@ class ChannelShard {
   struct Batch {
     store::WriteSet writes;
     std::vector<std::unique_ptr<PendingSend>> sends;
-    size_t offline_entries = 0;  // event-log entries for msg.offline
+    std::string offline_entry;  // msg.offline records of this flush (engine/event_log.h)
+    size_t offline_records = 0;
     // Metadata callbacks, with the channel whose cached settings drop on commit (if any).
     std::vector<std::pair<std::optional<ChannelKey>, StatusCallback>> meta;
   };

@@ -38,7 +38,9 @@ std::optional<std::vector<StoredMessageRef>> decode_stored_messages(std::string_
   return out;
 }
 
-std::string encode_offline_entry(const Message& m, const std::vector<std::string>& to_uids) {
+namespace {
+
+std::string encode_offline_record(const Message& m, const std::vector<std::string>& to_uids) {
   std::string out;
   store::put_varint(out, to_uids.size());
   for (const auto& uid : to_uids) store::put_string(out, uid);
@@ -54,27 +56,46 @@ std::string encode_offline_entry(const Message& m, const std::vector<std::string
   return out;
 }
 
-std::optional<OfflineEntry> decode_offline_entry(std::string_view value) {
-  OfflineEntry e;
+std::optional<OfflineRecord> decode_offline_record(std::string_view value) {
+  OfflineRecord r;
   uint64_t count = 0;
   if (!store::take_varint(value, count) || count > value.size()) return std::nullopt;
-  e.to_uids.resize(count);
-  for (auto& uid : e.to_uids) {
+  r.to_uids.resize(count);
+  for (auto& uid : r.to_uids) {
     if (!store::take_string(value, uid)) return std::nullopt;
   }
   if (value.empty()) return std::nullopt;
   const char kind = value.front();
   value.remove_prefix(1);
   if (kind == kStoredRef) {
-    if (!take_ref(value, e.stored) || !value.empty()) return std::nullopt;
-    return e;
+    if (!take_ref(value, r.stored) || !value.empty()) return std::nullopt;
+    return r;
   }
   if (kind != kWholeMessage) return std::nullopt;
   std::string key;
   if (!store::take_string(value, key)) return std::nullopt;
-  e.message = store::decode_message(key, value);
-  if (!e.message) return std::nullopt;
-  return e;
+  r.message = store::decode_message(key, value);
+  if (!r.message) return std::nullopt;
+  return r;
+}
+
+}  // namespace
+
+void append_offline_record(std::string& entry, const Message& m,
+                           const std::vector<std::string>& to_uids) {
+  store::put_string(entry, encode_offline_record(m, to_uids));
+}
+
+std::optional<std::vector<OfflineRecord>> decode_offline_entry(std::string_view value) {
+  std::vector<OfflineRecord> out;
+  while (!value.empty()) {
+    std::string record;
+    if (!store::take_string(value, record)) return std::nullopt;
+    auto r = decode_offline_record(record);
+    if (!r) return std::nullopt;
+    out.push_back(std::move(*r));
+  }
+  return out;
 }
 
 }  // namespace jindou::engine

@@ -6,8 +6,9 @@
 // Queues (one byte each, the event CF key prefix):
 //   'n' stored messages (msg.notify): one entry per shard flush, the (channel, seq) of each
 //       message in it, in seq order per channel.
-//   'f' offline recipients (msg.offline): one entry per message that had recipients without a
-//       connection when it was sent; the message itself when it is not stored.
+//   'f' offline recipients (msg.offline): one entry per shard flush, a record per message that
+//       had recipients without a connection when it was sent (the message itself when it is
+//       not stored).
 //   's', 'd', 'o': kept by the webhook layer (online status, dead letters, online sessions).
 #pragma once
 
@@ -46,21 +47,23 @@ std::optional<std::vector<StoredMessageRef>> decode_stored_messages(std::string_
 
 // A message and the uids it found offline. A stored message is kept as a reference (seq > 0);
 // an unstored one whole.
-struct OfflineEntry {
+struct OfflineRecord {
   StoredMessageRef stored;  // seq 0: `message` holds it
   std::optional<Message> message;
   std::vector<std::string> to_uids;
 };
 
-std::string encode_offline_entry(const Message& m, const std::vector<std::string>& to_uids);
-std::optional<OfflineEntry> decode_offline_entry(std::string_view value);
+// Appends the record of `m` to an offline-recipients entry.
+void append_offline_record(std::string& entry, const Message& m,
+                           const std::vector<std::string>& to_uids);
+std::optional<std::vector<OfflineRecord>> decode_offline_entry(std::string_view value);
 
-// Called when entries have become durable, so consumers need not poll (any thread; must not
-// block).
+// Called when entries have become durable, with the number of events they hold (stored
+// messages, offline messages), so consumers need not poll (any thread; must not block).
 class EventLogListener {
  public:
   virtual ~EventLogListener() = default;
-  virtual void appended(EventQueue queue, size_t entries) = 0;
+  virtual void appended(EventQueue queue, size_t events) = 0;
 };
 
 }  // namespace jindou::engine

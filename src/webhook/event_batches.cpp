@@ -15,6 +15,7 @@ template <class Item>
 struct Collected {
   std::vector<Item> items;
   Cursor next;
+  std::vector<uint64_t> finished;  // entries whose items are all taken
   bool full = false;
 };
 
@@ -40,6 +41,7 @@ Result<Collected<Item>> collect(store::Store& store, EventQueue queue, const Cur
         out.items.push_back(std::move((*items)[i]));
       }
       out.next = Cursor{e.id + 1, 0};
+      out.finished.push_back(e.id);
       after = e.id;
     }
     if (entries->size() < 64) return out;
@@ -59,6 +61,7 @@ class StoredMessagesReader final : public QueueReader {
     if (refs->items.empty()) return std::optional<Batch>();
     Batch b;
     b.next = refs->next;
+    b.finished = std::move(refs->finished);
     b.full = refs->full;
     auto built = build(refs->items, b);
     if (!built.ok()) return built.error();
@@ -104,6 +107,7 @@ class StoredMessagesReader final : public QueueReader {
   const size_t count_;
 };
 
+// One message per call (WuKongIM's msg.offline body); an entry holds a shard flush's records.
 class OfflineReader final : public QueueReader {
  public:
   explicit OfflineReader(store::Store& store) : store_(store) {}
@@ -111,32 +115,56 @@ class OfflineReader final : public QueueReader {
   const char* event() const override { return kEventMsgOffline; }
 
   Result<std::optional<Batch>> next(const Cursor& from) override {
-    auto entries = store_.events(queue(), from.next_id == 0 ? 0 : from.next_id - 1, 1);
-    if (!entries.ok()) return entries.error();
-    if (entries->empty()) return std::optional<Batch>();
-    const auto& e = entries->front();
-    Batch b;
-    b.next = Cursor{e.id + 1, 0};
-    b.full = true;
-    auto body = body_of(e.value);
-    if (!body.ok()) return body.error();
-    b.body = std::move(*body);
-    if (b.body.empty()) {
-      b.skipped = 1;
-    } else {
-      b.events = 1;
-      b.entry = e.value;
+    // Entries are read once and kept while their records are delivered one call at a time.
+    for (Cursor at = from;;) {
+      if (!cached_ || cached_->first != at.next_id) {
+        auto entries = store_.events(queue(), at.next_id == 0 ? 0 : at.next_id - 1, 1);
+        if (!entries.ok()) return entries.error();
+        if (entries->empty()) return std::optional<Batch>();
+        auto records = engine::decode_offline_entry(entries->front().value);
+        if (!records) return Error::internal("an event-log entry is unreadable");
+        const uint64_t id = entries->front().id;
+        cached_.emplace(id, std::move(*records));
+        if (at.next_id != id) at = Cursor{id, 0};
+      }
+      const auto& [id, records] = *cached_;
+      if (at.skip >= records.size()) {  // an empty or finished entry
+        at = Cursor{id + 1, 0};
+        continue;
+      }
+      Batch b;
+      b.full = true;
+      b.next = at.skip + 1 < records.size() ? Cursor{id, at.skip + 1} : Cursor{id + 1, 0};
+      if (b.next.skip == 0) b.finished.push_back(id);
+      const auto& record = records[at.skip];
+      auto body = body_of_record(record);
+      if (!body.ok()) return body.error();
+      b.body = std::move(*body);
+      if (b.body.empty()) {
+        b.skipped = 1;
+      } else {
+        b.events = 1;
+        b.entry = entry_of(record);
+      }
+      return std::optional<Batch>(std::move(b));
     }
-    return std::optional<Batch>(std::move(b));
   }
-  size_t events_in(std::string_view) const override { return 1; }
-  // Empty when the message no longer exists.
+  size_t events_in(std::string_view entry) const override {
+    auto records = engine::decode_offline_entry(entry);
+    return records ? records->size() : 0;
+  }
+  // The first record's body (dead letters hold one each); empty when its message expired.
   Result<std::string> body_of(std::string_view entry) override {
-    auto e = engine::decode_offline_entry(entry);
-    if (!e) return Error::internal("an event-log entry is unreadable");
-    std::optional<Message> m = std::move(e->message);
+    auto records = engine::decode_offline_entry(entry);
+    if (!records || records->empty()) return Error::internal("an event-log entry is unreadable");
+    return body_of_record(records->front());
+  }
+
+ private:
+  Result<std::string> body_of_record(const engine::OfflineRecord& record) {
+    std::optional<Message> m = record.message;
     if (!m) {
-      auto stored = store_.message(e->stored.channel, e->stored.seq);
+      auto stored = store_.message(record.stored.channel, record.stored.seq);
       if (!stored.ok()) return stored.error();
       if (!stored->has_value()) return std::string();
       m = std::move(**stored);
@@ -145,13 +173,26 @@ class OfflineReader final : public QueueReader {
     JsonWriter w(body);
     w.begin_object();
     write_message_fields(w, *m, "");
-    w.key("to_uids").string_array(e->to_uids);
+    w.key("to_uids").string_array(record.to_uids);
     w.end_object();
     return body;
   }
+  // A one-record entry, as dead letters keep it.
+  static std::string entry_of(const engine::OfflineRecord& record) {
+    std::string entry;
+    if (record.message) {
+      engine::append_offline_record(entry, *record.message, record.to_uids);
+    } else {
+      Message ref;
+      ref.channel = record.stored.channel;
+      ref.message_seq = record.stored.seq;
+      engine::append_offline_record(entry, ref, record.to_uids);
+    }
+    return entry;
+  }
 
- private:
   store::Store& store_;
+  std::optional<std::pair<uint64_t, std::vector<engine::OfflineRecord>>> cached_;
 };
 
 class OnlineStatusReader final : public QueueReader {
@@ -166,6 +207,7 @@ class OnlineStatusReader final : public QueueReader {
     if (changes->items.empty()) return std::optional<Batch>();
     Batch b;
     b.next = changes->next;
+    b.finished = std::move(changes->finished);
     b.full = changes->full;
     b.events = changes->items.size();
     JsonWriter(b.body).string_array(changes->items);

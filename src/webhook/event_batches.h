@@ -38,6 +38,9 @@ struct Batch {
   std::string body;    // the call's JSON (empty when no event of it still exists)
   std::string entry;   // its events as one entry of the queue: for dead letters and replay
   Cursor next;         // where the queue continues after this batch
+  // Entries this batch finishes (deleted once it is delivered). Point deletes, not a range:
+  // range tombstones pile up in a queue trimmed thousands of times and slow every read.
+  std::vector<uint64_t> finished;
   size_t events = 0;   // events delivered by the call
   size_t skipped = 0;  // events that no longer exist (messages expired since)
   bool full = false;   // the call holds as many events as one may

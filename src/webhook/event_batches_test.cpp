@@ -29,10 +29,13 @@ TEST_F(EventBatchesTest, StoredMessagesBatchAcrossEntriesAndSplitThem) {
   EXPECT_EQ(seqs_of((*first)->body), (std::vector<int64_t>{1, 2, 3, 4}));
   EXPECT_TRUE((*first)->full);
   EXPECT_EQ((*first)->events, 4u);
+  ASSERT_EQ((*first)->finished.size(), 1u);  // the second entry is only half taken
   auto second = reader->next((*first)->next);
   ASSERT_TRUE(second.ok() && second->has_value());
   EXPECT_EQ(seqs_of((*second)->body), (std::vector<int64_t>{5}));
   EXPECT_FALSE((*second)->full);
+  ASSERT_EQ((*second)->finished.size(), 1u);
+  EXPECT_GT((*second)->finished[0], (*first)->finished[0]);
   auto none = reader->next((*second)->next);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -67,9 +70,15 @@ TEST_F(EventBatchesTest, OfflineEntriesCarryTheRecipients) {
   unstored.channel = {"b@a", kChannelPerson};
   unstored.from_uid = "a";
   unstored.payload = "typing";
+  // One entry with two records (one shard flush), then one with one.
+  std::string two;
+  engine::append_offline_record(two, stored, {"x"});
+  engine::append_offline_record(two, unstored, {"b"});
+  std::string one;
+  engine::append_offline_record(one, stored, {"y", "z"});
   store::WriteSet ws;
-  ws.append_event(engine::kQueueOfflineRecipients, engine::encode_offline_entry(stored, {"x"}));
-  ws.append_event(engine::kQueueOfflineRecipients, engine::encode_offline_entry(unstored, {"b"}));
+  ws.append_event(engine::kQueueOfflineRecipients, two);
+  ws.append_event(engine::kQueueOfflineRecipients, one);
   ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
   auto reader = make_offline_reader(*store_);
   auto first = reader->next(Cursor{});
@@ -82,6 +91,14 @@ TEST_F(EventBatchesTest, OfflineEntriesCarryTheRecipients) {
   const auto b = json::parse((*second)->body);
   EXPECT_EQ(b.at("channel_id").as_string(), "b");  // the recipient, as WuKongIM sends it
   EXPECT_EQ(b.at("to_uids"), json::parse(R"(["b"])"));
+  EXPECT_EQ((*second)->finished.size(), 1u);  // the first entry is done
+  auto third = reader->next((*second)->next);
+  ASSERT_TRUE(third.ok() && third->has_value());
+  EXPECT_EQ(json::parse((*third)->body).at("to_uids"), json::parse(R"(["y","z"])"));
+  // A dead letter of one call holds exactly that record.
+  EXPECT_EQ(reader->events_in((*third)->entry), 1u);
+  EXPECT_EQ(*reader->body_of((*third)->entry), (*third)->body);
+  EXPECT_FALSE(reader->next((*third)->next)->has_value());
 }
 
 TEST_F(EventBatchesTest, OnlineStatusStrings) {

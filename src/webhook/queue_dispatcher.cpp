@@ -1,6 +1,9 @@
 #include "webhook/queue_dispatcher.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -26,7 +29,14 @@ QueueDispatcher::~QueueDispatcher() {
 }
 
 void QueueDispatcher::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    const std::string name = std::string("webhook-") + reader_.event();
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    // Sending comes first: when the cores are busy, deliveries take what is left and catch up
+    // when there is room (the backlog waits on disk).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kDispatcherNice);
+    run();
+  });
 }
 
 void QueueDispatcher::stop() {
@@ -36,6 +46,9 @@ void QueueDispatcher::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // The cursor moves still on their way to the store are written before this returns.
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return commits_in_flight_ == 0; });
 }
 
 void QueueDispatcher::appended(size_t events) {
@@ -168,9 +181,7 @@ bool QueueDispatcher::deliver(const Batch& batch, bool& dead) {
 }
 
 Status QueueDispatcher::advance(Cursor& cursor, const Batch& batch, bool dead) {
-  store::WriteSet ws;
-  ws.put_cursor(cursor_name_, encode_cursor(batch.next));
-  if (batch.next.next_id > 0) ws.delete_events_through(reader_.queue(), batch.next.next_id - 1);
+  for (uint64_t id : batch.finished) unsaved_.delete_event(reader_.queue(), id);
   if (dead) {
     DeadLetter d;
     d.queue = reader_.queue();
@@ -181,15 +192,45 @@ Status QueueDispatcher::advance(Cursor& cursor, const Batch& batch, bool dead) {
       d.last_error = last_error_;
     }
     d.entry = batch.entry;
-    if (auto s = dead_letters_.add(ws, d); !s.ok()) return s;
+    if (auto s = dead_letters_.add(unsaved_, d); !s.ok()) return s;
   }
-  if (auto s = store_.commit_and_wait(std::move(ws)); !s.ok()) return s;
   cursor = batch.next;
+  unsaved_cursor_ = true;
+  save_cursor(cursor, dead);
   return {};
+}
+
+void QueueDispatcher::save_cursor(const Cursor& cursor, bool now) {
+  if (!unsaved_cursor_) return;
+  // Saved at most every kCursorSaveInterval while busy, so a fast stream of calls does not
+  // become a stream of commits competing with sends. Not waited for either: a crash before it
+  // is durable repeats what came after the last saved cursor (at least once).
+  const auto at = Clock::now();
+  if (!now && at - last_cursor_save_ < kCursorSaveInterval) return;
+  last_cursor_save_ = at;
+  unsaved_cursor_ = false;
+  store::WriteSet ws = std::exchange(unsaved_, store::WriteSet{});
+  ws.put_cursor(cursor_name_, encode_cursor(cursor));
+  {
+    std::lock_guard lock(mu_);
+    ++commits_in_flight_;
+  }
+  store_.commit(std::move(ws), [this](const Status& s) {
+    if (!s.ok()) {
+      spdlog::error("webhook {}: cannot save the cursor: {}", reader_.event(), s.error().message);
+    }
+    std::lock_guard lock(mu_);
+    if (--commits_in_flight_ == 0) cv_.notify_all();
+  });
 }
 
 void QueueDispatcher::run() {
   Cursor cursor;
+  serve(cursor);
+  save_cursor(cursor, true);  // what was delivered before the stop
+}
+
+void QueueDispatcher::serve(Cursor& cursor) {
   // Start: the cursor and the backlog behind it. Failures here (a failed store) are retried.
   for (;;) {
     auto c = load_cursor();
@@ -226,6 +267,7 @@ void QueueDispatcher::run() {
       continue;
     }
     if (!batch->has_value()) {
+      save_cursor(cursor, true);  // idle: make the position durable now
       // Nothing waits: the next event goes as soon as it comes if the interval has passed.
       const auto due = last_call + options_.push_interval;
       const WakeOn wake = Clock::now() >= due ? WakeOn::kAnyEvent : WakeOn::kFullBatch;
@@ -235,6 +277,7 @@ void QueueDispatcher::run() {
     Batch& b = **batch;
     const auto due = last_call + options_.push_interval;
     if (b.events > 0 && !b.full && Clock::now() < due) {
+      save_cursor(cursor, true);
       if (!wait_until(due, WakeOn::kFullBatch)) return;
       continue;  // read again: more may have come meanwhile
     }

@@ -7,7 +7,8 @@
 // then its events become a dead letter and the queue moves on. A restart or a crash before the
 // cursor moves repeats the call: receivers de-duplicate (by message_id for messages).
 //
-// Thread: one thread of its own ("webhook-<event>"); appended() and stats() from any thread.
+// Thread: one thread of its own ("webhook-<event>", at a lower CPU priority than serving);
+// appended() and stats() from any thread.
 // Lifecycle: start() after the store is open, stop() before it closes.
 #pragma once
 
@@ -44,6 +45,11 @@ struct QueueStats {
 
 class QueueDispatcher {
  public:
+  // The dispatcher threads' nice value: below sending and delivery to clients.
+  static constexpr int kDispatcherNice = 19;
+  // How often a busy dispatcher saves its cursor.
+  static constexpr std::chrono::milliseconds kCursorSaveInterval{200};
+
   // `reader` outlives the dispatcher (readers are stateless and may be shared).
   QueueDispatcher(QueueReader& reader, std::unique_ptr<Transport> transport, store::Store& store,
                   const WebhookOptions& options, DeadLetters& dead_letters);
@@ -52,7 +58,8 @@ class QueueDispatcher {
   QueueDispatcher& operator=(const QueueDispatcher&) = delete;
 
   void start();
-  // Finishes the call in flight (bounded by the request timeout) and stops.
+  // Finishes the call in flight (bounded by the request timeout), waits for its cursor moves to
+  // be written, and stops.
   void stop();
   // `events` more are durable in the queue.
   void appended(size_t events);
@@ -61,6 +68,8 @@ class QueueDispatcher {
 
  private:
   void run();
+  // The delivery loop, until stop(); `cursor` is where it got to.
+  void serve(Cursor& cursor);
   Result<Cursor> load_cursor();
   // Counts the events waiting after `from`.
   Result<int64_t> count_backlog(const Cursor& from);
@@ -68,8 +77,12 @@ class QueueDispatcher {
   Status drop_over_limit(Cursor& cursor);
   // Calls the receiver until it accepts or the retries run out; false when stopping.
   bool deliver(const Batch& batch, bool& dead);
-  // Moves the cursor past `batch`, trims the queue, keeps a dead letter when `dead`.
+  // Moves the cursor past `batch`, trims the queue, keeps a dead letter when `dead` (saved
+  // with the cursor, at once for a dead letter).
   Status advance(Cursor& cursor, const Batch& batch, bool dead);
+  // Commits the cursor and what goes with it, unless one was saved less than
+  // kCursorSaveInterval ago (`now`: regardless).
+  void save_cursor(const Cursor& cursor, bool now);
   // What ends a wait before its deadline (besides stop()).
   enum class WakeOn : uint8_t { kStopOnly, kFullBatch, kAnyEvent };
   // Waits until `deadline`, an early wake-up or stop; false when stopping.
@@ -87,8 +100,13 @@ class QueueDispatcher {
   bool stopping_ = false;
   bool wake_on_any_ = false;  // the thread would send a partial batch right away
   int64_t backlog_ = -1;
+  int commits_in_flight_ = 0;
   std::string last_error_;
   std::thread thread_;
+  // Dispatcher thread only: trims and dead letters waiting for the next cursor save.
+  store::WriteSet unsaved_;
+  bool unsaved_cursor_ = false;
+  std::chrono::steady_clock::time_point last_cursor_save_{};
 
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> calls_{0};
