@@ -329,6 +329,7 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
   for (const auto* op : ordered) {
     if (auto s = add(*op); !s.ok()) return to_error(s);
   }
+  const uint32_t keys = batch.Count();  // the write sets' own, not the bookkeeping below
   if (queue_position_ != first_position) {
     std::string value;
     put_u64(value, queue_position_);
@@ -350,7 +351,7 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
     return to_error(s);
   }
   if (versioned) commit_version_ = version;
-  keys_written_.fetch_add(batch.Count(), std::memory_order_relaxed);
+  keys_written_.fetch_add(keys, std::memory_order_relaxed);
   messages_written_.fetch_add(messages, std::memory_order_relaxed);
   write_sets_.fetch_add(group.size(), std::memory_order_relaxed);
   return {};

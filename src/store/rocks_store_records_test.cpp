@@ -176,6 +176,31 @@ TEST_F(RocksStoreTest, EventQueuesAppendInCommitOrderAndTrim) {
   EXPECT_EQ((*last)[0].value, "a3");
 }
 
+TEST_F(RocksStoreTest, ASendersMarksInOneWriteSetAreOnePut) {
+  const uint64_t before = store_->stats().keys_written;
+  WriteSet ws;
+  ws.put_own_mark("alice", g1_, 1, 1);
+  ws.put_own_mark("alice", g1_, 2, 2);
+  ws.put_own_mark("bob", g1_, 3, 3);
+  ws.put_own_mark("alice", g1_, 4, 3);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  EXPECT_EQ(store_->stats().keys_written - before, 2u);
+  EXPECT_EQ((*store_->conversation("alice", g1_))->own->seq, 4u);
+
+  // A deletion in between keeps its place: the mark after it survives, the one before does not.
+  WriteSet order;
+  order.put_own_mark("carol", g1_, 5, 3);
+  order.delete_conversation("carol", g1_);
+  order.put_own_mark("carol", g1_, 6, 3);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(order)).ok());
+  EXPECT_EQ((*store_->conversation("carol", g1_))->own->seq, 6u);
+  WriteSet gone;
+  gone.put_own_mark("dave", g1_, 7, 3);
+  gone.delete_conversation("dave", g1_);
+  ASSERT_TRUE(store_->commit_and_wait(std::move(gone)).ok());
+  EXPECT_FALSE(store_->conversation("dave", g1_)->has_value());
+}
+
 TEST_F(RocksStoreTest, CountsKeysWritten) {
   const uint64_t before = store_->stats().keys_written;
   WriteSet ws;

@@ -54,7 +54,7 @@ struct StoreStats {
   uint64_t commits = 0;         // group commits written
   uint64_t write_sets = 0;      // write sets applied
   uint64_t messages = 0;        // messages stored
-  uint64_t keys_written = 0;    // puts and deletes written, all column families
+  uint64_t keys_written = 0;    // puts and deletes of the write sets, all column families
   uint64_t largest_commit = 0;  // most write sets in one group commit
   bool healthy = true;
 };

@@ -91,11 +91,18 @@ void WriteSet::put_read_mark(std::string_view uid, const ChannelKey& key, const 
 
 void WriteSet::put_own_mark(std::string_view uid, const ChannelKey& key, uint64_t seq,
                             uint64_t red_dots) {
-  add(Column::kConversation, OpKind::kPut, conversation_key(uid, key, ConversationRecordKind::kOwn),
-      encode_own_mark(OwnMark{seq, red_dots, 0}), kOwnMarkVersionOffset);
+  std::string k = conversation_key(uid, key, ConversationRecordKind::kOwn);
+  std::string value = encode_own_mark(OwnMark{seq, red_dots, 0});
+  if (auto it = own_mark_op_.find(k); it != own_mark_op_.end()) {
+    ops_[it->second].value = std::move(value);  // a later message of the same sender
+    return;
+  }
+  own_mark_op_.emplace(k, ops_.size());
+  add(Column::kConversation, OpKind::kPut, std::move(k), std::move(value), kOwnMarkVersionOffset);
 }
 
 void WriteSet::delete_conversation(std::string_view uid, const ChannelKey& key) {
+  own_mark_op_.erase(conversation_key(uid, key, ConversationRecordKind::kOwn));
   add(Column::kConversation, OpKind::kDelete,
       conversation_key(uid, key, ConversationRecordKind::kRead));
   add(Column::kConversation, OpKind::kDelete,
@@ -126,12 +133,16 @@ void WriteSet::append(WriteSet&& other) {
   for (auto& op : other.ops_) ops_.push_back(std::move(op));
   // A channel's later max-seq record now wins; seqs only grow within one channel's shard.
   for (auto& [prefix, index] : other.max_seq_op_) max_seq_op_[prefix] = base + index;
+  // Marks of this part could precede a deletion in `other`: only `other`'s stay updatable.
+  own_mark_op_.clear();
+  for (auto& [k, index] : other.own_mark_op_) own_mark_op_[k] = base + index;
   messages_ += other.messages_;
   for (auto& t : other.tickets_) {
     for (int64_t i = 0; i < t.items; ++i) join(t.ticket);
   }
   other.ops_.clear();
   other.max_seq_op_.clear();
+  other.own_mark_op_.clear();
   other.messages_ = 0;
   other.tickets_.clear();
 }

@@ -124,6 +124,9 @@ class WriteSet {
   std::vector<Op> ops_;
   // Channel prefix -> index in ops_ of its max-seq record, so a batch writes it once.
   std::unordered_map<std::string, size_t> max_seq_op_;
+  // Own-mark key -> index in ops_ of its put, while no later op touched that conversation: a
+  // sender's marks of one write set become one put.
+  std::unordered_map<std::string, size_t> own_mark_op_;
   size_t messages_ = 0;
   std::vector<TicketItems> tickets_;
 };

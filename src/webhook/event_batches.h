@@ -35,9 +35,9 @@ std::string encode_cursor(const Cursor& c);
 std::optional<Cursor> decode_cursor(std::string_view value);
 
 struct Batch {
-  std::string body;    // the call's JSON (empty when no event of it still exists)
-  std::string entry;   // its events as one entry of the queue: for dead letters and replay
-  Cursor next;         // where the queue continues after this batch
+  std::string body;   // the call's JSON (empty when no event of it still exists)
+  std::string entry;  // its events as one entry of the queue: for dead letters and replay
+  Cursor next;        // where the queue continues after this batch
   // Entries this batch finishes (deleted once it is delivered). Point deletes, not a range:
   // range tombstones pile up in a queue trimmed thousands of times and slow every read.
   std::vector<uint64_t> finished;
