@@ -165,6 +165,7 @@ TEST_F(WebhookTest, EveryStoredMessageArrivesInOrderPerChannel) {
   for (const auto& call : receiver.accepted("msg.notify")) {
     EXPECT_LE(json::parse(call.body).as_array().size(), 100u);
     EXPECT_EQ(call.headers.at("content-type"), "application/json");
+    EXPECT_EQ(call.headers.at("host"), "127.0.0.1:" + std::to_string(receiver.port()));
   }
 }
 

@@ -129,6 +129,30 @@ TEST_F(ResendTest, RecvackEndsTheResends) {
   EXPECT_TRUE(late.ping(kWait));
 }
 
+// A RECVACK means delivered, not read: the receiver's unread count stays until it reads, and
+// its own SEND in the chat is what marks the chat read.
+TEST_F(ResendTest, RecvackIsNotARead) {
+  const std::string a = Id("a");
+  const std::string b = Id("b");
+  WkClient receiver = Connected(Options(b));  // acknowledges every RECV at once
+  WkClient sender = Connected(Options(a));
+  const int64_t id = SendTo(sender, b);
+  ASSERT_TRUE(receiver.wait_recv(Message(id), kWait)) << receiver.close_reason();
+  ASSERT_TRUE(receiver.ping(kWait));  // the RECVACK has reached the server
+  auto unread = [&](const std::string& uid, const std::string& peer) {
+    const json::value v = PostOk("/conversation/sync", json::object{{"uid", uid}});
+    for (const auto& c : v.as_array()) {
+      if (Str(c, "channel_id") == peer) return Int(c, "unread");
+    }
+    return int64_t{-1};
+  };
+  EXPECT_EQ(unread(b, a), 1);
+  EXPECT_EQ(unread(a, b), 0);
+  SendTo(receiver, a);  // b answers over wkproto: its chat is read, a has one unread
+  EXPECT_EQ(unread(b, a), 0);
+  EXPECT_EQ(unread(a, b), 1);
+}
+
 TEST_F(ResendTest, NoPersistMessagesAreNeverResent) {
   const std::string b = Id("b");
   WkClient receiver = NotAcknowledging(b);

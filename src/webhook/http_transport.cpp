@@ -27,6 +27,7 @@ struct HttpTransport::Connection {
   std::string host;
   std::string port;
   std::string target;  // path and query, to which ?event= / &event= is added
+  std::string host_header;
   bool tls = false;
   std::string secret;
   std::chrono::milliseconds timeout;
@@ -112,7 +113,7 @@ struct HttpTransport::Connection {
 
   Status deliver(std::string_view event, const std::string& body) {
     http::request<http::string_body> request{http::verb::post, target_for(event), 11};
-    request.set(http::field::host, host);
+    request.set(http::field::host, host_header);
     request.set(http::field::user_agent, "jindou-webhook");
     request.set(http::field::content_type, "application/json");
     request.keep_alive(true);
@@ -165,6 +166,7 @@ HttpTransport::HttpTransport(const std::string& url, std::string secret,
   c.tls = parsed->scheme() == "https";
   c.host = parsed->host_address();
   c.port = parsed->has_port() ? std::string(parsed->port()) : (c.tls ? "443" : "80");
+  c.host_header = parsed->has_port() ? std::string(parsed->encoded_host_and_port()) : c.host;
   c.target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
   if (parsed->has_query()) c.target += "?" + std::string(parsed->encoded_query());
   c.secret = std::move(secret);
