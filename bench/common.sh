@@ -7,7 +7,8 @@ WKBENCH=${WKBENCH:-build/release/bench/wkbench}
 for b in "$JINDOU_BINARY" "$WKBENCH"; do
   if [[ ! -x "$b" ]]; then
     echo "missing $b: build Release first:" >&2
-    echo "  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release && cmake --build build/release" >&2
+    echo "  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DJINDOU_TESTS=OFF" >&2
+    echo "  cmake --build build/release" >&2
     exit 1
   fi
 done

@@ -16,7 +16,7 @@ packages=(
 for option in "$@"; do
   case "$option" in
     --test)
-      # Tests also need clang (fuzzing) and, for the official JS SDK, Node.js >= 20.6 with npm
+      # Tests also need clang (the sanitized build and fuzzing) and, for the official JS SDK, Node.js >= 20.6 with npm
       # (used as the machine provides it; Debian's own nodejs is only a fallback).
       packages+=(clang libclang-rt-dev)
       command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -1,11 +1,16 @@
 #include "webhook/queue_dispatcher.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
+#include <linux/futex.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
+#include <ctime>
 
 #include "model/clock.h"
 #include "webhook/dead_letters.h"
@@ -13,6 +18,30 @@
 namespace jindou::webhook {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+uint32_t* futex_word(std::atomic<uint32_t>& word) {
+  return reinterpret_cast<uint32_t*>(&word);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+}
+
+// Sleeps while `word` holds `expected`, at most `timeout`.
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, Clock::duration timeout) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, &ts, nullptr, 0);
+}
+
+void futex_wake(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+}  // namespace
 
 QueueDispatcher::QueueDispatcher(QueueReader& reader, std::unique_ptr<Transport> transport,
                                  store::Store& store, const WebhookOptions& options,
@@ -33,40 +62,48 @@ void QueueDispatcher::start() {
     const std::string name = std::string("webhook-") + reader_.event();
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
     // Sending comes first: when the cores are busy, deliveries take what is left and catch up
-    // when there is room (the backlog waits on disk).
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kDispatcherNice);
+    // when there is room (the backlog waits on disk). SCHED_IDLE rather than a nice value:
+    // any other thread that wakes up preempts this one at once, so a delivery never delays a
+    // send's next step by a time slice; it still gets a small share of a saturated machine.
+    sched_param idle{};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0) {
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kDispatcherNice);
+    }
     run();
   });
 }
 
 void QueueDispatcher::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  stopping_ = true;
+  wake();
   if (thread_.joinable()) thread_.join();
   // The cursor moves still on their way to the store are written before this returns.
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return commits_in_flight_ == 0; });
+  for (int n = commits_in_flight_.load(); n != 0; n = commits_in_flight_.load()) {
+    commits_in_flight_.wait(n);
+  }
+}
+
+void QueueDispatcher::wake() {
+  wake_seq_.fetch_add(1);
+  if (waiting_.load()) futex_wake(wake_seq_);
 }
 
 void QueueDispatcher::appended(size_t events) {
-  bool wake = false;
-  {
-    std::lock_guard lock(mu_);
-    if (backlog_ >= 0) backlog_ += static_cast<int64_t>(events);
-    wake = wake_on_any_ || backlog_ >= static_cast<int64_t>(options_.count_per_push);
+  const auto n = static_cast<int64_t>(events);
+  int64_t backlog = backlog_.load();
+  while (backlog >= 0 && !backlog_.compare_exchange_weak(backlog, backlog + n)) {
   }
-  if (wake) cv_.notify_one();
+  if (wake_on_any_.load() || backlog + n >= static_cast<int64_t>(options_.count_per_push)) {
+    wake();
+  }
 }
 
 QueueStats QueueDispatcher::stats() const {
   QueueStats s;
   s.event = reader_.event();
+  s.backlog = backlog_.load(std::memory_order_relaxed);
   {
-    std::lock_guard lock(mu_);
-    s.backlog = backlog_;
+    std::lock_guard lock(error_mu_);
     s.last_error = last_error_;
   }
   s.delivered = delivered_.load(std::memory_order_relaxed);
@@ -80,17 +117,33 @@ QueueStats QueueDispatcher::stats() const {
 }
 
 bool QueueDispatcher::wait_until(Clock::time_point deadline, WakeOn wake) {
-  std::unique_lock lock(mu_);
+  // Sequentially consistent throughout: either appended() sees waiting_ (and wakes the futex)
+  // or this thread sees appended()'s backlog before it sleeps.
   wake_on_any_ = wake == WakeOn::kAnyEvent;
-  const int64_t full = static_cast<int64_t>(options_.count_per_push);
-  const int64_t seen = backlog_;
-  cv_.wait_until(lock, deadline, [&] {
-    if (stopping_) return true;
-    if (wake == WakeOn::kStopOnly || backlog_ == seen) return false;
-    return wake == WakeOn::kAnyEvent || backlog_ >= full;
-  });
+  const auto full = static_cast<int64_t>(options_.count_per_push);
+  const int64_t seen = backlog_.load();
+  for (;;) {
+    waiting_ = true;
+    const uint32_t seq = wake_seq_.load();
+    if (stopping_) break;
+    const int64_t backlog = backlog_.load();
+    if (wake != WakeOn::kStopOnly && backlog != seen &&
+        (wake == WakeOn::kAnyEvent || backlog >= full)) {
+      break;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    futex_wait(wake_seq_, seq, deadline - now);
+  }
+  waiting_ = false;
   wake_on_any_ = false;
   return !stopping_;
+}
+
+void QueueDispatcher::consumed(int64_t events) {
+  int64_t backlog = backlog_.load();
+  while (!backlog_.compare_exchange_weak(backlog, std::max<int64_t>(0, backlog - events))) {
+  }
 }
 
 Result<Cursor> QueueDispatcher::load_cursor() {
@@ -121,12 +174,7 @@ Result<int64_t> QueueDispatcher::count_backlog(const Cursor& from) {
 Status QueueDispatcher::drop_over_limit(Cursor& cursor) {
   const auto limit = static_cast<int64_t>(options_.max_backlog);
   for (;;) {
-    int64_t backlog = 0;
-    {
-      std::lock_guard lock(mu_);
-      backlog = backlog_;
-    }
-    if (limit <= 0 || backlog <= limit) return {};
+    if (limit <= 0 || backlog_.load() <= limit) return {};
     auto batch = reader_.next(cursor);
     if (!batch.ok()) return batch.error();
     if (!batch->has_value()) return {};
@@ -138,10 +186,7 @@ Status QueueDispatcher::drop_over_limit(Cursor& cursor) {
     Batch dropped = std::move(**batch);
     dropped.events = 0;  // not delivered
     if (auto s = advance(cursor, dropped, false); !s.ok()) return s;
-    {
-      std::lock_guard lock(mu_);
-      backlog_ -= static_cast<int64_t>(n);
-    }
+    consumed(static_cast<int64_t>(n));
   }
 }
 
@@ -160,7 +205,7 @@ bool QueueDispatcher::deliver(const Batch& batch, bool& dead) {
     failed_attempts_.fetch_add(1, std::memory_order_relaxed);
     retrying_.store(true, std::memory_order_relaxed);
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard lock(error_mu_);
       last_error_ = s.error().message;
     }
     if (failures >= options_.retry_max_count) {
@@ -188,7 +233,7 @@ Status QueueDispatcher::advance(Cursor& cursor, const Batch& batch, bool dead) {
     d.attempts = static_cast<uint32_t>(std::max<int64_t>(1, options_.retry_max_count));
     d.failed_at = unix_seconds();
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard lock(error_mu_);
       d.last_error = last_error_;
     }
     d.entry = batch.entry;
@@ -211,16 +256,12 @@ void QueueDispatcher::save_cursor(const Cursor& cursor, bool now) {
   unsaved_cursor_ = false;
   store::WriteSet ws = std::exchange(unsaved_, store::WriteSet{});
   ws.put_cursor(cursor_name_, encode_cursor(cursor));
-  {
-    std::lock_guard lock(mu_);
-    ++commits_in_flight_;
-  }
+  ++commits_in_flight_;
   store_.commit(std::move(ws), [this](const Status& s) {
     if (!s.ok()) {
       spdlog::error("webhook {}: cannot save the cursor: {}", reader_.event(), s.error().message);
     }
-    std::lock_guard lock(mu_);
-    if (--commits_in_flight_ == 0) cv_.notify_all();
+    if (--commits_in_flight_ == 0) commits_in_flight_.notify_all();
   });
 }
 
@@ -237,7 +278,8 @@ void QueueDispatcher::serve(Cursor& cursor) {
     Result<int64_t> backlog = c.ok() ? count_backlog(*c) : Result<int64_t>(c.error());
     if (c.ok() && backlog.ok()) {
       cursor = *c;
-      std::lock_guard lock(mu_);
+      // Events appended while counting may be counted twice: the figure is a report, and it
+      // settles at 0 when the queue is empty.
       backlog_ = *backlog;
       break;
     }
@@ -245,17 +287,14 @@ void QueueDispatcher::serve(Cursor& cursor) {
                   c.ok() ? backlog.error().message : c.error().message);
     if (!wait_until(Clock::now() + std::chrono::seconds(1), WakeOn::kStopOnly)) return;
   }
-  if (backlog_ > 0) {
+  if (const int64_t backlog = backlog_.load(); backlog > 0) {
     spdlog::info("webhook {}: {} events to deliver from before the start", reader_.event(),
-                 backlog_);
+                 backlog);
   }
 
   auto last_call = Clock::now() - options_.push_interval;
   for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
+    if (stopping_) return;
     if (auto s = drop_over_limit(cursor); !s.ok()) {
       spdlog::error("webhook {}: {}", reader_.event(), s.error().message);
     }
@@ -297,8 +336,7 @@ void QueueDispatcher::serve(Cursor& cursor) {
       delivered_.fetch_add(b.events, std::memory_order_relaxed);
     }
     skipped_.fetch_add(b.skipped, std::memory_order_relaxed);
-    std::lock_guard lock(mu_);
-    backlog_ = std::max<int64_t>(0, backlog_ - static_cast<int64_t>(b.events + b.skipped));
+    consumed(static_cast<int64_t>(b.events + b.skipped));
   }
 }
 

@@ -14,7 +14,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -87,6 +86,10 @@ class QueueDispatcher {
   enum class WakeOn : uint8_t { kStopOnly, kFullBatch, kAnyEvent };
   // Waits until `deadline`, an early wake-up or stop; false when stopping.
   bool wait_until(std::chrono::steady_clock::time_point deadline, WakeOn wake);
+  // Ends the thread's wait.
+  void wake();
+  // `events` fewer wait.
+  void consumed(int64_t events);
 
   QueueReader& reader_;
   std::unique_ptr<Transport> transport_;
@@ -95,12 +98,16 @@ class QueueDispatcher {
   DeadLetters& dead_letters_;
   const std::string cursor_name_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool wake_on_any_ = false;  // the thread would send a partial batch right away
-  int64_t backlog_ = -1;
-  int commits_in_flight_ = 0;
+  // The commit thread reports appended events and the dispatcher waits for them without a
+  // shared lock: a dispatcher runs at idle priority and may be preempted at any point, and a
+  // lock it held then would stall the commit thread, and with it every send.
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> wake_on_any_{false};  // the thread would send a partial batch right away
+  std::atomic<bool> waiting_{false};      // the thread is (about to be) asleep on wake_seq_
+  std::atomic<uint32_t> wake_seq_{0};     // futex word: bumped to wake the thread
+  std::atomic<int64_t> backlog_{-1};
+  std::atomic<int> commits_in_flight_{0};
+  mutable std::mutex error_mu_;  // last_error_ only (read by stats())
   std::string last_error_;
   std::thread thread_;
   // Dispatcher thread only: trims and dead letters waiting for the next cursor save.
