@@ -289,6 +289,74 @@ std::string event_key(uint8_t queue, uint64_t id) {
   return out;
 }
 
+std::string stream_record_key(std::string_view stream_no) {
+  std::string out(1, 'm');
+  out.append(stream_no);
+  return out;
+}
+
+std::string open_stream_key(std::string_view stream_no) {
+  std::string out(1, kOpenStreamPrefix);
+  out.append(stream_no);
+  return out;
+}
+
+std::string stream_chunk_prefix(std::string_view stream_no) {
+  std::string out(1, 'c');
+  put_string16(out, stream_no);
+  return out;
+}
+
+std::string stream_chunk_key(std::string_view stream_no, uint32_t chunk_seq) {
+  std::string out = stream_chunk_prefix(stream_no);
+  put_u32(out, chunk_seq);
+  return out;
+}
+
+std::string encode_stream_record(const StreamRecord& r) {
+  std::string out;
+  out.push_back(static_cast<char>(kValueVersion));
+  put_channel(out, r.channel);
+  put_varint(out, r.anchor_seq);
+  put_varint(out, static_cast<uint64_t>(r.anchor_message_id));
+  put_string(out, r.client_msg_no);
+  put_string(out, r.from_uid);
+  put_varint(out, r.chunks);
+  put_varint(out, r.bytes);
+  out.push_back(static_cast<char>(r.ended ? 1 : 0));
+  out.push_back(static_cast<char>(r.end_reason));
+  put_varint(out, static_cast<uint64_t>(r.updated_ms));
+  return out;
+}
+
+std::optional<StreamRecord> decode_stream_record(std::string_view stream_no,
+                                                 std::string_view value) {
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kValueVersion) return std::nullopt;
+  value.remove_prefix(1);
+  StreamRecord r;
+  r.stream_no = std::string(stream_no);
+  auto channel = take_channel(value);
+  if (!channel) return std::nullopt;
+  r.channel = std::move(*channel);
+  uint64_t id = 0, chunks = 0, updated = 0;
+  if (!take_varint(value, r.anchor_seq) || !take_varint(value, id) ||
+      !take_string(value, r.client_msg_no) || !take_string(value, r.from_uid) ||
+      !take_varint(value, chunks) || !take_varint(value, r.bytes) || value.size() < 2) {
+    return std::nullopt;
+  }
+  r.anchor_message_id = static_cast<int64_t>(id);
+  if (chunks > UINT32_MAX) return std::nullopt;
+  r.chunks = static_cast<uint32_t>(chunks);
+  r.ended = value[0] != 0;
+  const auto reason = static_cast<uint8_t>(value[1]);
+  if (reason > 2) return std::nullopt;
+  r.end_reason = static_cast<StreamEnd>(reason);
+  value.remove_prefix(2);
+  if (!take_varint(value, updated) || !value.empty()) return std::nullopt;
+  r.updated_ms = static_cast<int64_t>(updated);
+  return r;
+}
+
 std::string encode_index(const Message& m) {
   std::string out;
   out.reserve(36 + m.channel.id.size());

@@ -10,6 +10,7 @@
 #include "model/channel.h"
 #include "model/message.h"
 #include "store/conversation_record.h"
+#include "store/stream_record.h"
 
 namespace jindou::store {
 
@@ -115,6 +116,17 @@ std::optional<OwnMark> decode_own_mark(std::string_view value);
 
 // event CF: queue byte + id (u64).
 std::string event_key(uint8_t queue, uint64_t id);
+
+// stream CF: 'm' + stream_no (the record), 'o' + stream_no (present while open), 'c' + stream_no
+// (u16-prefixed) + chunk seq (u32) (a chunk's payload).
+std::string stream_record_key(std::string_view stream_no);
+std::string open_stream_key(std::string_view stream_no);
+std::string stream_chunk_prefix(std::string_view stream_no);
+std::string stream_chunk_key(std::string_view stream_no, uint32_t chunk_seq);
+inline constexpr char kOpenStreamPrefix = 'o';
+std::string encode_stream_record(const StreamRecord& r);
+std::optional<StreamRecord> decode_stream_record(std::string_view stream_no,
+                                                 std::string_view value);
 
 // Channel info value.
 std::string encode_channel_info(const ChannelInfo& info);

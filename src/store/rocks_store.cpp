@@ -25,7 +25,8 @@ namespace {
 
 constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id",       "client_no",
                                         "channel",    "member", "user_channel", "user",
-                                        "sync_queue", "cursor", "conv",         "event"};
+                                        "sync_queue", "cursor", "conv",         "event",
+                                        "stream"};
 static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
 
 // The channel part of a key (type, id length, id). Messages of one channel are inserted in seq

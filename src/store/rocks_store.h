@@ -90,6 +90,9 @@ class RocksStore final : public Store {
   Result<std::vector<ChannelKey>> subscribed_channels(std::string_view uid) override;
 
   Result<std::vector<StoredEvent>> events(uint8_t queue, uint64_t after_id, size_t limit) override;
+  Result<std::optional<StreamRecord>> stream(std::string_view stream_no) override;
+  Result<std::vector<std::string>> open_streams() override;
+  Result<std::string> stream_data(std::string_view stream_no, size_t max_bytes) override;
 
   bool has_retention() const override { return options_.retention_seconds > 0; }
   StoreStats stats() const override;

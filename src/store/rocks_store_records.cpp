@@ -1,4 +1,5 @@
-// RocksStore: reads of conversation records, the reverse member index and event queues.
+// RocksStore: reads of conversation records, the reverse member index, event queues and
+// streams.
 #include "store/encoding.h"
 #include "store/rocks_iteration.h"
 #include "store/rocks_store.h"
@@ -92,6 +93,41 @@ Result<std::vector<StoredEvent>> RocksStore::events(uint8_t queue, uint64_t afte
   for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
     if (it->key().size() != 9) return Error::internal("stored event key is unreadable");
     out.push_back(StoredEvent{get_u64(it->key().data() + 1), it->value().ToString()});
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+Result<std::optional<StreamRecord>> RocksStore::stream(std::string_view stream_no) {
+  auto v = get(Column::kStream, stream_record_key(stream_no));
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<StreamRecord>();
+  auto r = decode_stream_record(stream_no, **v);
+  if (!r) return Error::internal("stored stream record is unreadable");
+  return std::optional<StreamRecord>(std::move(*r));
+}
+
+Result<std::vector<std::string>> RocksStore::open_streams() {
+  const std::string prefix(1, kOpenStreamPrefix);
+  BoundedIterator it(*db_, read_view(), cf(Column::kStream), prefix, prefix_end(prefix));
+  std::vector<std::string> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out.emplace_back(it->key().ToStringView().substr(1));
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+Result<std::string> RocksStore::stream_data(std::string_view stream_no, size_t max_bytes) {
+  const std::string prefix = stream_chunk_prefix(stream_no);
+  BoundedIterator it(*db_, read_view(), cf(Column::kStream), prefix, prefix_end(prefix));
+  std::string out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (out.size() + it->value().size() > max_bytes) {
+      return Error::too_large("stream " + std::string(stream_no) + " holds more than " +
+                              std::to_string(max_bytes) + " bytes");
+    }
+    out.append(it->value().data(), it->value().size());
   }
   if (!it->status().ok()) return to_error(it->status());
   return out;

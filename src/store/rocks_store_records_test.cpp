@@ -1,4 +1,4 @@
-// Commit versions, red-dot totals, conversation records, event queues.
+// Commit versions, red-dot totals, conversation records, event queues, streams.
 #include <gtest/gtest.h>
 
 #include "store/encoding.h"
@@ -174,6 +174,73 @@ TEST_F(RocksStoreTest, EventQueuesAppendInCommitOrderAndTrim) {
   auto last = store_->events('a', (*a)[2].id, 10);
   ASSERT_EQ(last->size(), 1u);
   EXPECT_EQ((*last)[0].value, "a3");
+}
+
+TEST(StreamEncoding, RoundTripsAndRefusesDamage) {
+  StreamRecord r;
+  r.stream_no = "s1";
+  r.channel = {"a@b", kChannelPerson};
+  r.anchor_seq = 9;
+  r.anchor_message_id = 123456789;
+  r.client_msg_no = "c1";
+  r.from_uid = "bot";
+  r.chunks = 70000;
+  r.bytes = 1ULL << 33;
+  r.ended = true;
+  r.end_reason = StreamEnd::kTimeout;
+  r.updated_ms = 1700000000123;
+  const std::string v = encode_stream_record(r);
+  EXPECT_EQ(decode_stream_record("s1", v), r);
+  EXPECT_FALSE(decode_stream_record("s1", v.substr(0, v.size() - 1)).has_value());
+  EXPECT_FALSE(decode_stream_record("s1", v + "x").has_value());
+  std::string bad_reason = v;
+  bad_reason[bad_reason.size() - 7] = 9;  // the end_reason byte (updated_ms is 6 varint bytes)
+  EXPECT_FALSE(decode_stream_record("s1", bad_reason).has_value());
+}
+
+TEST_F(RocksStoreTest, StreamsKeepRecordChunksAndOpenSet) {
+  StreamRecord r;
+  r.stream_no = "st";
+  r.channel = {"g", kChannelGroup};
+  r.anchor_seq = 1;
+  {
+    WriteSet ws;
+    ws.put_stream(r);
+    ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  }
+  EXPECT_EQ(*store_->open_streams(), std::vector<std::string>{"st"});
+  // Chunks read back in chunk order, whatever order they were written in.
+  {
+    WriteSet ws;
+    ws.put_stream_chunk("st", 2, "lo ");
+    ws.put_stream_chunk("st", 1, "hel");
+    ws.put_stream_chunk("st", 300, "world");
+    ws.put_stream_chunk("s", 1, "other stream");  // a stream_no that is a prefix of another
+    r.chunks = 3;
+    r.bytes = 11;
+    ws.put_stream(r);
+    ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  }
+  EXPECT_EQ(*store_->stream_data("st", 1024), "hello world");
+  EXPECT_EQ(*store_->stream_data("s", 1024), "other stream");
+  EXPECT_EQ(*store_->stream_data("none", 1024), "");
+  auto over = store_->stream_data("st", 10);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().status, 413);
+
+  r.ended = true;
+  r.end_reason = StreamEnd::kError;
+  {
+    WriteSet ws;
+    ws.put_stream(r);
+    ASSERT_TRUE(store_->commit_and_wait(std::move(ws)).ok());
+  }
+  reopen();
+  EXPECT_TRUE(store_->open_streams()->empty());
+  auto back = store_->stream("st");
+  ASSERT_TRUE(back.ok() && back->has_value());
+  EXPECT_EQ(**back, r);
+  EXPECT_FALSE(store_->stream("nope")->has_value());
 }
 
 TEST_F(RocksStoreTest, ASendersMarksInOneWriteSetAreOnePut) {

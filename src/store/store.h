@@ -128,6 +128,12 @@ class Store {
   virtual Result<std::vector<StoredEvent>> events(uint8_t queue, uint64_t after_id,
                                                   size_t limit) = 0;
 
+  // Streams: the record of `stream_no`; the stream_nos of open streams; the chunks' payloads
+  // concatenated in order (an error naming the limit when they exceed `max_bytes`).
+  virtual Result<std::optional<StreamRecord>> stream(std::string_view stream_no) = 0;
+  virtual Result<std::vector<std::string>> open_streams() = 0;
+  virtual Result<std::string> stream_data(std::string_view stream_no, size_t max_bytes) = 0;
+
   // True when message.retention is set: any message may disappear, so every write set must
   // keep the channels' max-seq records (see WriteSet::put_message).
   virtual bool has_retention() const = 0;

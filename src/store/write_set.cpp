@@ -83,6 +83,21 @@ void WriteSet::put_cursor(std::string_view name, std::string_view value) {
   add(Column::kCursor, OpKind::kPut, std::string(name), std::string(value));
 }
 
+void WriteSet::put_stream(const StreamRecord& record) {
+  add(Column::kStream, OpKind::kPut, stream_record_key(record.stream_no),
+      encode_stream_record(record));
+  if (record.ended) {
+    add(Column::kStream, OpKind::kDelete, open_stream_key(record.stream_no), {});
+  } else {
+    add(Column::kStream, OpKind::kPut, open_stream_key(record.stream_no), {});
+  }
+}
+
+void WriteSet::put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq,
+                                std::string payload) {
+  add(Column::kStream, OpKind::kPut, stream_chunk_key(stream_no, chunk_seq), std::move(payload));
+}
+
 void WriteSet::put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark) {
   add(Column::kConversation, OpKind::kPut,
       conversation_key(uid, key, ConversationRecordKind::kRead), encode_read_mark(mark),

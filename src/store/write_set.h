@@ -13,6 +13,7 @@
 #include "model/channel.h"
 #include "model/message.h"
 #include "store/conversation_record.h"
+#include "store/stream_record.h"
 
 namespace jindou::store {
 
@@ -30,6 +31,7 @@ enum class Column : uint8_t {
   kCursor,
   kConversation,
   kEvent,
+  kStream,
   kCount
 };
 
@@ -90,6 +92,10 @@ class WriteSet {
   // Removes sync-queue entries of `uid` with position <= `last_position`.
   void delete_sync_queue_through(std::string_view uid, uint64_t last_position);
   void put_cursor(std::string_view name, std::string_view value);
+
+  // Streams (stream CF): the record (with the open marker while it is open) and a chunk.
+  void put_stream(const StreamRecord& record);
+  void put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq, std::string payload);
 
   // Conversations (conv CF): `uid`'s read marks for `key`.
   void put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark);
