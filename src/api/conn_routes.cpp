@@ -109,6 +109,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("in_packets", load(c.in_packets)).field("out_packets", load(c.out_packets));
   w.field("in_bytes", load(c.in_bytes)).field("out_bytes", load(c.out_bytes));
   w.field("client_sends", load(c.client_sends)).field("recvs_sent", load(c.recvs_sent));
+  w.field("events_sent", load(c.events_sent));
   w.field("recv_retries", load(c.recv_retries));
   w.field("slow_consumers", load(c.slow_consumers));
   w.field("read_pauses", load(c.read_pauses));

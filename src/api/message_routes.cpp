@@ -2,6 +2,7 @@
 #include "api/message_json.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
+#include "api/stream_json.h"
 
 namespace jindou::api {
 namespace {
@@ -18,16 +19,19 @@ HttpResponse send_error(const Error& e, std::optional<size_t> index = std::nullo
   return HttpResponse::json(std::move(body), e.status);
 }
 
-Error unknown_stream(const std::string& stream_no) {
-  return Error::not_found("stream_no " + stream_no + " is not an open stream");
+Error chunk_in_batch() {
+  return Error::bad_request("stream chunks are sent one at a time, with /message/send");
 }
 
 void send_one(ApiContext& ctx, HttpRequest& request, Respond respond) {
   auto body = body_object(request);
   if (!body.ok()) return respond(send_error(body.error()));
+  if (const auto* stream_no = body->if_contains("stream_no");
+      stream_no != nullptr && !(stream_no->is_string() && stream_no->get_string().empty())) {
+    return send_chunk(ctx, *body, respond);
+  }
   auto send = parse_send_request(*body, ctx.limits);
   if (!send.ok()) return respond(send_error(send.error()));
-  if (!send->stream_no.empty()) return respond(send_error(unknown_stream(send->stream_no)));
   ctx.engine.send(std::move(*send), [respond = std::move(respond)](engine::SendResult r) {
     if (!r.status.ok()) return respond(send_error(r.status.error()));
     std::string out;
@@ -53,7 +57,7 @@ void send_array(ApiContext& ctx, const boost::json::array& items, Respond respon
                              : Result<engine::SendRequest>(Error::bad_request(
                                    "[" + std::to_string(i) + "] must be a JSON object"));
     if (!r.ok()) return respond(send_error(r.error(), i));
-    if (!r->stream_no.empty()) refused[i] = unknown_stream(r->stream_no);
+    if (!r->stream_no.empty()) refused[i] = chunk_in_batch();
     requests.push_back(std::move(*r));
   }
   // Items refused before sending keep their place in the answer.

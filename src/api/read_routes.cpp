@@ -6,18 +6,19 @@
 #include "api/message_json.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
+#include "api/stream_json.h"
 #include "model/base64.h"
 #include "model/validation.h"
 
 namespace jindou::api {
 namespace {
 
-HttpResponse messages_array(const std::vector<Message>& messages, std::string_view login_uid) {
+HttpResponse messages_array(ApiContext& ctx, const std::vector<Message>& messages,
+                            std::string_view login_uid, bool stream_v2) {
   std::string out;
-  JsonWriter w(out);
-  w.begin_array();
-  for (const auto& m : messages) write_message(w, m, login_uid);
-  w.end_array();
+  if (auto s = write_messages(ctx, out, messages, login_uid, stream_v2); !s.ok()) {
+    return HttpResponse::error(s.error());
+  }
   return HttpResponse::json(std::move(out));
 }
 
@@ -29,6 +30,7 @@ void query_messages(ApiContext& ctx, HttpRequest& request, const Respond& respon
   const auto seqs = f.unsigned_integers("message_seqs");
   const auto ids = f.message_ids("message_ids");
   const auto cmns = f.strings("client_msg_nos");
+  const bool stream_v2 = f.flag("stream_v2");
   if (respond_if_error(f.error(), respond)) return;
   auto channel = where.key();
   if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
@@ -42,7 +44,7 @@ void query_messages(ApiContext& ctx, HttpRequest& request, const Respond& respon
   }
   auto messages = ctx.engine.reader().query(*channel, seqs, ids, cmns);
   if (!messages.ok()) return respond(HttpResponse::error(messages.error()));
-  respond(messages_array(*messages, where.login_uid));
+  respond(messages_array(ctx, *messages, where.login_uid, stream_v2));
 }
 
 void find_message(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
@@ -52,6 +54,7 @@ void find_message(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   const ReadChannelFields where(f);
   const int64_t message_id = f.message_id("message_id");
   const std::string client_msg_no = f.string("client_msg_no");
+  const bool stream_v2 = f.flag("stream_v2");
   if (respond_if_error(f.error(), respond)) return;
   auto channel = where.key();
   if (!channel.ok()) return respond(HttpResponse::error(channel.error()));
@@ -64,8 +67,9 @@ void find_message(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   if (!m.ok()) return respond(HttpResponse::error(m.error()));
   if (!m->has_value()) return respond(HttpResponse::error(Error::not_found("message not found")));
   std::string out;
-  JsonWriter w(out);
-  write_message(w, **m, where.login_uid);
+  if (auto s = write_one_message(ctx, out, **m, where.login_uid, stream_v2); !s.ok()) {
+    return respond(HttpResponse::error(s.error()));
+  }
   respond(HttpResponse::json(std::move(out)));
 }
 
@@ -78,7 +82,7 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   const int64_t end = f.integer("end_message_seq", 0, 0);
   int64_t limit = f.integer("limit", 50, 0);
   const int64_t pull_mode = f.integer("pull_mode", 0, 0, 1);
-  (void)f.flag("stream_v2");
+  const bool stream_v2 = f.flag("stream_v2");
   if (respond_if_error(f.error(), respond)) return;
   if (auto e = check_id(where.login_uid, "login_uid")) return respond(HttpResponse::error(*e));
   auto channel = where.key();
@@ -95,9 +99,11 @@ void sync_channel(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   w.field("start_message_seq", start);
   w.field("end_message_seq", end);
   w.field("more", page->more ? 1 : 0);
-  w.key("messages").begin_array();
-  for (const auto& m : page->messages) write_message(w, m, where.login_uid);
-  w.end_array().end_object();
+  w.key("messages");
+  if (auto s = write_messages(ctx, out, page->messages, where.login_uid, stream_v2); !s.ok()) {
+    return respond(HttpResponse::error(s.error()));
+  }
+  w.end_object();
   respond(HttpResponse::json(std::move(out)));
 }
 
@@ -195,7 +201,7 @@ void legacy_sync(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
   if (limit == 0) limit = 200;
   auto messages = ctx.engine.sync_once_messages(uid, static_cast<size_t>(limit));
   if (!messages.ok()) return respond(HttpResponse::error(messages.error()));
-  auto r = messages_array(*messages, uid);
+  auto r = messages_array(ctx, *messages, uid, false);
   mark_deprecated(r);
   respond(std::move(r));
 }

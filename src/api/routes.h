@@ -13,6 +13,7 @@ void add_user_routes(Router& router, ApiContext& ctx);          // tokens, prese
 void add_conn_routes(Router& router, ApiContext& ctx);          // /connz, /varz, /conn/kick
 void add_conversation_routes(Router& router, ApiContext& ctx);  // chat lists, unread counts
 void add_webhook_routes(Router& router, ApiContext& ctx);       // webhook dead letters
+void add_stream_routes(Router& router, ApiContext& ctx);        // streams, /event
 // /health, /docs, /docs/openapi.json. Call last: the docs list the router's routes.
 void add_ops_routes(Router& router, ApiContext& ctx);
 
@@ -25,6 +26,7 @@ inline void add_all_routes(Router& router, ApiContext& ctx) {
   add_conn_routes(router, ctx);
   add_conversation_routes(router, ctx);
   add_webhook_routes(router, ctx);
+  add_stream_routes(router, ctx);
   add_ops_routes(router, ctx);
 }
 

@@ -164,6 +164,15 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
       r.message_seq = (*found)->message_seq;
       r.client_msg_no = std::move(request.client_msg_no);
       r.duplicate = true;
+      if (request.open_stream) {
+        // The stream the first open made.
+        auto anchor = store_.message(key, r.message_seq);
+        if (!anchor.ok()) {
+          done(failed(anchor.error()));
+          return;
+        }
+        if (anchor->has_value()) r.stream_no = (*anchor)->stream_no;
+      }
       done(std::move(r));
       return;
     }
@@ -184,6 +193,10 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   if (generated) message->client_msg_no = generated_client_msg_no(message->message_id, rng_());
 
   if (!persist) {
+    if (request.open_stream) {
+      done(failed(Error::bad_request("a stream's anchor is stored: header.no_persist must be 0")));
+      return;
+    }
     SendResult r;
     r.message_id = message->message_id;
     r.client_msg_no = message->client_msg_no;
@@ -205,6 +218,20 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   if (item.ticket) open_->writes.join(std::exchange(item.ticket, nullptr));
   record_conversations(*message);
   if (recipients) record_offline(*message, *recipients);
+  const bool opens_stream = request.open_stream;
+  if (opens_stream) {
+    auto stream = std::make_unique<StreamState>();
+    store::StreamRecord& rec = stream->record;
+    rec.stream_no = message->stream_no;
+    rec.channel = key;
+    rec.anchor_seq = message->message_seq;
+    rec.anchor_message_id = message->message_id;
+    rec.client_msg_no = message->client_msg_no;
+    rec.from_uid = message->from_uid;
+    rec.updated_ms = unix_millis();
+    open_->writes.put_stream(rec);
+    streams_[rec.stream_no] = std::move(stream);
+  }
   if (message->header.sync_once && recipients) {
     for (const auto& uid : *recipients) {
       open_->writes.push_sync_queue(uid, key, message->message_seq);
@@ -217,6 +244,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   pending->channel = &st;
   pending->recipients = std::move(recipients);
   pending->skip_connection = skip_connection;
+  pending->opens_stream = opens_stream;
   if (!pending->idempotency_key.empty()) {
     in_flight_keys_.emplace(pending->idempotency_key, pending.get());
   }
@@ -285,7 +313,10 @@ void ChannelShard::schedule_flush() {
 
 void ChannelShard::flush() {
   flush_scheduled_ = false;
-  if (open_->writes.empty() && open_->meta.empty() && open_->offline_records == 0) return;
+  if (open_->writes.empty() && open_->meta.empty() && open_->offline_records == 0 &&
+      open_->stream_ops.empty()) {
+    return;
+  }
   std::shared_ptr<Batch> batch(open_.release());
   open_ = std::make_unique<Batch>();
   if (options_.events.stored_messages && !batch->sends.empty()) {
@@ -328,14 +359,20 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
       if (!failure) failure = std::current_exception();
     }
   };
+  std::vector<EventDelivery> events;
   for (auto& pending : batch.sends) {
     SendResult r;
     if (status.ok()) {
       r.message_id = pending->message->message_id;
       r.message_seq = pending->message->message_seq;
       r.client_msg_no = pending->message->client_msg_no;
+      if (pending->opens_stream) r.stream_no = pending->message->stream_no;
     } else {
       r.status = status;
+      if (pending->opens_stream) streams_.erase(pending->message->stream_no);
+    }
+    if (status.ok() && pending->opens_stream && sink_ != nullptr) {
+      add_start_events(*pending->message, pending->recipients, events);
     }
     for (auto& waiter : pending->waiters) {
       SendResult copy = r;
@@ -374,7 +411,13 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
       context_.event_listener->appended(kQueueOfflineRecipients, batch.offline_records);
     }
   }
+  try {
+    complete_stream_ops(batch, status, events);
+  } catch (...) {
+    if (!failure) failure = std::current_exception();
+  }
   if (!deliveries.empty()) sink_->deliver(std::move(deliveries));
+  if (!events.empty()) sink_->deliver_events(std::move(events));
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -26,10 +26,12 @@
 #include "model/channel.h"
 #include "model/snowflake.h"
 #include "store/store.h"
+#include "store/stream_record.h"
 
 namespace jindou::engine {
 
 using SendCallback = std::function<void(SendResult)>;
+using StreamCallback = std::function<void(StreamResult)>;
 using StatusCallback = std::function<void(Status)>;
 
 // A change to a channel's member lists.
@@ -80,6 +82,21 @@ class ChannelShard {
 
   size_t cached_channels() const { return channels_.size(); }
 
+  // Streams of this shard's channels (engine/stream_ops.cpp). A stream is opened by send()
+  // with request.open_stream. Chunks and the end are durable before `done` runs, then go to
+  // the channel's v5 connections as EVENTs, in order.
+  void append_chunk(const ChannelKey& key, ChunkRequest request, StreamCallback done);
+  // Idempotent: closing an ended stream answers as the first close did.
+  void close_stream(const ChannelKey& key, std::string stream_no, store::StreamEnd reason,
+                    StreamCallback done);
+  // Ends, with end_reason timeout, the open streams that nothing touched for `idle_ms`.
+  void close_idle_streams(int64_t now_ms, int64_t idle_ms);
+  // Sends `event` (not stored) to the v5 connections of the channel's subscribers.
+  void relay_event(const ChannelKey& key, ClientEvent event, StatusCallback done);
+  // Takes an open stream found in the store at start (so that it can time out).
+  void adopt_stream(store::StreamRecord record);
+  size_t open_streams() const { return streams_.size(); }
+
  private:
   struct ChannelState {
     ChannelKey key;
@@ -98,6 +115,21 @@ class ChannelShard {
     ChannelState* channel = nullptr;
     std::shared_ptr<const std::vector<std::string>> recipients;
     uint64_t skip_connection = 0;
+    bool opens_stream = false;
+  };
+  // An open stream (or one whose end is being committed).
+  struct StreamState {
+    store::StreamRecord record;
+    // client_msg_no -> chunk seq of the newest chunks: a retried chunk is answered, not stored
+    // twice.
+    std::list<std::pair<std::string, uint32_t>> recent_chunks;
+  };
+  struct PendingStreamOp {
+    StreamCallback done;
+    StreamResult result;
+    std::shared_ptr<const ClientEvent> event;
+    ChannelKey channel;
+    bool ends = false;  // the stream's state goes once this is durable
   };
   struct Batch {
     store::WriteSet writes;
@@ -106,6 +138,7 @@ class ChannelShard {
     size_t offline_records = 0;
     // Metadata callbacks, with the channel whose cached settings drop on commit (if any).
     std::vector<std::pair<std::optional<ChannelKey>, StatusCallback>> meta;
+    std::vector<PendingStreamOp> stream_ops;
   };
 
   ChannelState& state(const ChannelKey& key);
@@ -142,6 +175,17 @@ class ChannelShard {
       const std::string& uid, const ChannelKey& key,
       std::function<Result<store::ReadMark>(ChannelState&, store::ReadMark)> change,
       StatusCallback done);
+  // The open stream `stream_no` (loaded from the store when not in memory); null with no error
+  // for an unknown stream; `ended` set for a stream that is over.
+  Result<StreamState*> open_stream_state(const std::string& stream_no,
+                                         std::optional<store::StreamRecord>& ended);
+  // Stream ops of a completed batch: answers, then EVENTs to the channels' v5 connections.
+  void complete_stream_ops(Batch& batch, const Status& status,
+                           std::vector<EventDelivery>& events);
+  // The Start events of an anchor: one per person-chat party (each sees its peer as the channel).
+  void add_start_events(const Message& anchor,
+                        const std::shared_ptr<const std::vector<std::string>>& recipients,
+                        std::vector<EventDelivery>& events);
   void deliver_unstored(std::shared_ptr<Message> message,
                         std::shared_ptr<const std::vector<std::string>> recipients,
                         uint64_t skip_connection);
@@ -159,6 +203,7 @@ class ChannelShard {
   std::list<ChannelState*> lru_;  // front = most recently used
   size_t cached_members_ = 0;
   std::unordered_map<std::string, PendingSend*> in_flight_keys_;
+  std::unordered_map<std::string, std::unique_ptr<StreamState>> streams_;
   std::unique_ptr<Batch> open_;
   bool flush_scheduled_ = false;
   bool meta_busy_ = false;

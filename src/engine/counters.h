@@ -44,6 +44,7 @@ struct Counters {
   ShardedCounter out_bytes;
   ShardedCounter client_sends;
   ShardedCounter recvs_sent;
+  ShardedCounter events_sent;  // EVENT packets (v5 connections)
   ShardedCounter recv_retries;
   ShardedCounter slow_consumers;
   ShardedCounter read_pauses;  // connections that stopped reading until acks drained

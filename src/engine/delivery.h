@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/client_event.h"
 #include "engine/send_types.h"
 #include "model/message.h"
 
@@ -22,6 +23,8 @@ class DeliverySink {
   virtual ~DeliverySink() = default;
   // Called on a shard thread, in commit order per channel, with the batch of one shard flush.
   virtual void deliver(std::vector<Delivery> deliveries) = 0;
+  // Events for v5 connections, after the deliveries of the same flush (same thread rules).
+  virtual void deliver_events(std::vector<EventDelivery> events) = 0;
 };
 
 }  // namespace jindou::engine

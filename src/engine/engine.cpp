@@ -28,6 +28,7 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*
                                                      options_, sink != nullptr ? sink : &fanout_,
                                                      context_));
   }
+  adopt_open_streams();
 }
 
 size_t Engine::shard_index(const ChannelKey& key) const {

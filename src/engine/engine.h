@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/channel_shard.h"
@@ -32,6 +34,25 @@ class Engine {
   // Results come back in request order; `done` runs on the thread of the last shard to finish.
   void send_batch(std::vector<SendRequest> requests,
                   std::function<void(std::vector<SendResult>)> done);
+
+  // Streams (engine/engine_streams.cpp). open_stream stores the anchor like send() and names
+  // the stream (request.stream_no when given, else a new one) in the result.
+  void open_stream(SendRequest request, SendCallback done);
+  void append_chunk(ChunkRequest request, StreamCallback done);
+  void close_stream(std::string stream_no, store::StreamEnd reason, StreamCallback done);
+  // Ends the streams nothing touched for `idle_ms` (call periodically from any thread).
+  void close_idle_streams(int64_t idle_ms);
+  // The stream record of `stream_no` (none when unknown).
+  Result<std::optional<store::StreamRecord>> stream(const std::string& stream_no) {
+    return store_.stream(stream_no);
+  }
+  // The chunks of `stream_no` concatenated, or an error past `max_bytes`.
+  Result<std::string> stream_data(const std::string& stream_no, size_t max_bytes) {
+    return store_.stream_data(stream_no, max_bytes);
+  }
+  // Relays `event` (not stored) to the v5 connections of the channel's subscribers.
+  void relay_event(const std::string& channel_id, uint8_t channel_type,
+                   const std::string& from_uid, ClientEvent event, StatusCallback done);
 
   void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                       std::optional<MemberChange> members, StatusCallback done);
@@ -92,6 +113,11 @@ class Engine {
 
  private:
   size_t shard_index(const ChannelKey& key) const;
+  // The channel of stream `stream_no` (from a cache of recent streams, else the store).
+  Result<std::optional<ChannelKey>> stream_channel(const std::string& stream_no);
+  void remember_stream(const std::string& stream_no, const ChannelKey& key);
+  // Hands the open streams in the store to their shards (at start).
+  void adopt_open_streams();
   ChannelShard& shard_for(const ChannelKey& key);
   ChannelShard& shard_for_user(const std::string& uid);
 
@@ -107,6 +133,8 @@ class Engine {
   std::vector<std::unique_ptr<ChannelShard>> shards_;
   MessageReader reader_;
   ConversationReader conversations_;
+  std::mutex streams_mu_;
+  std::unordered_map<std::string, ChannelKey> stream_channels_;  // bounded; a cache
 };
 
 }  // namespace jindou::engine

@@ -25,15 +25,27 @@ class RecordingSink final : public DeliverySink {
     for (auto& d : deliveries) log.push_back(std::move(d));
     cv.notify_all();
   }
+  void deliver_events(std::vector<EventDelivery> events) override {
+    std::lock_guard lock(mu);
+    for (auto& e : events) event_log.push_back(std::move(e));
+    cv.notify_all();
+  }
   // Waits (up to 10 s) until at least `n` deliveries arrived, then takes them all.
   std::vector<Delivery> taken(size_t n = 1) {
     std::unique_lock lock(mu);
     cv.wait_for(lock, std::chrono::seconds(10), [&] { return log.size() >= n; });
     return std::exchange(log, {});
   }
+  // The same for events.
+  std::vector<EventDelivery> taken_events(size_t n = 1) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return event_log.size() >= n; });
+    return std::exchange(event_log, {});
+  }
   std::mutex mu;
   std::condition_variable cv;
   std::vector<Delivery> log;
+  std::vector<EventDelivery> event_log;
 };
 
 class EngineTest : public ::testing::Test {

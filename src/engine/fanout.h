@@ -19,13 +19,16 @@ class Fanout final : public DeliverySink {
       : presence_(presence), executors_(executors) {}
 
   void deliver(std::vector<Delivery> deliveries) override;
+  void deliver_events(std::vector<EventDelivery> events) override;
 
   uint64_t deliveries() const { return delivered_.load(std::memory_order_relaxed); }
+  uint64_t events() const { return events_.load(std::memory_order_relaxed); }
 
  private:
   PresenceTable& presence_;
   ExecutorGroup& executors_;
   std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> events_{0};
 };
 
 }  // namespace jindou::engine

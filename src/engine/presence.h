@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/client_event.h"
 #include "model/error.h"
 #include "model/message.h"
 
@@ -24,6 +25,8 @@ class ClientLink {
   virtual ~ClientLink() = default;
   // Queues RECVs of committed (or unstored) messages; written out once per executor turn.
   virtual void deliver(const std::shared_ptr<const Message>& message) = 0;
+  // Queues an EVENT packet (the link's protocol version is 5 or more).
+  virtual void deliver_event(const std::shared_ptr<const ClientEvent>& event) = 0;
   // Sends DISCONNECT(reason, text) unless `quietly`, then closes after `close_after`.
   virtual void kick(ReasonCode reason, const std::string& text, bool quietly,
                     std::chrono::milliseconds close_after) = 0;

@@ -32,7 +32,9 @@ struct SendRequest {
   uint8_t setting = 0;
   std::string client_msg_no;  // empty: the server generates one
   uint32_t expire = 0;
+  // With open_stream: the stream this message anchors (Engine::open_stream names it).
   std::string stream_no;
+  bool open_stream = false;
   std::string tag_key;
   std::string topic;
   std::string payload;
@@ -48,6 +50,27 @@ struct SendResult {
   uint64_t message_seq = 0;
   std::string client_msg_no;
   bool duplicate = false;  // an earlier send with the same key answered this one
+  std::string stream_no;   // an opened stream's
+};
+
+// A chunk of an open stream.
+struct ChunkRequest {
+  std::string stream_no;
+  std::string client_msg_no;  // empty: the server generates one
+  std::string payload;
+  // Non-empty: the chunk came as an event's data (POST /event); its Content event carries this
+  // JSON text unchanged instead of {"stream_no","chunk_seq","payload"}.
+  std::string event_json;
+};
+
+struct StreamResult {
+  Status status;
+  int64_t message_id = 0;  // the anchor's
+  uint64_t message_seq = 0;
+  std::string client_msg_no;  // the chunk's (close: the anchor's)
+  std::string stream_no;
+  uint32_t chunk_seq = 0;
+  bool duplicate = false;  // a retried chunk (same client_msg_no) answered with the first one
 };
 
 }  // namespace jindou::engine

@@ -235,6 +235,18 @@ void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   }
 }
 
+void ClientConnection::deliver_event(const std::shared_ptr<const engine::ClientEvent>& event) {
+  if (state_ != State::kAuthenticated || info_.version < 5) return;
+  proto::Event packet;
+  packet.id = event->id;
+  packet.type = event->type;
+  packet.timestamp = event->timestamp_ms;
+  packet.data = event->data;
+  std::string out;
+  proto::encode(packet, info_.version, out);
+  if (queue_packet(std::move(out))) Counters::add(gateway_.engine().counters().events_sent);
+}
+
 bool ClientConnection::append_recv(const Message& m) {
   const bool from_self = m.from_uid == info_.uid;
   const bool from_system = m.from_uid == kSystemUid;

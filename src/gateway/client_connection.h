@@ -43,6 +43,7 @@ class ClientConnection : public engine::ClientLink,
 
   // engine::ClientLink
   void deliver(const std::shared_ptr<const Message>& message) override;
+  void deliver_event(const std::shared_ptr<const engine::ClientEvent>& event) override;
   void kick(ReasonCode reason, const std::string& text, bool quietly,
             std::chrono::milliseconds close_after) override;
 

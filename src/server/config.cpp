@@ -220,8 +220,9 @@ KeyTable make_keys() {
   t.add("message.maxBatch", int_key(1, 100000, [](Config& c, int64_t v) { c.max_batch = v; }));
   t.add("message.retention", duration_key([](Config& c, milliseconds d) { c.retention = d; }));
   t.add("storage.syncWrites", bool_key(&Config::sync_writes));
-  t.add("stream.idleTimeout",
-        duration_key([](Config& c, milliseconds d) { c.stream_idle_timeout = d; }));
+  t.add("stream.idleTimeout", duration_key([](Config& c, milliseconds d) {
+          c.stream_idle_timeout = std::max(d, milliseconds(100));
+        }));
   t.add("delivery.retryInterval", duration_key([](Config& c, milliseconds d) {
           c.delivery_retry_interval = d < milliseconds(100) ? milliseconds(100) : d;
         }));

@@ -65,6 +65,7 @@ struct Config {
   int64_t max_batch = 1000;
   std::chrono::milliseconds retention{0};
   bool sync_writes = true;
+  // A stream nothing touched for this long is ended by the server (end_reason 2).
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   bool conversation_on = true;
   int64_t io_threads = 0;  // 0 = one per hardware thread
