@@ -13,10 +13,12 @@
 namespace jindou::api {
 namespace {
 
+// As send errors: always with a wkproto reason code (0 when none applies).
 HttpResponse stream_error(const Error& e) {
   std::string body;
   JsonWriter w(body);
-  write_error(w, e);
+  w.begin_object().field("status", e.status).field("msg", e.message);
+  w.field("reason_code", static_cast<int>(e.reason)).end_object();
   return HttpResponse::json(std::move(body), e.status);
 }
 

@@ -539,6 +539,49 @@ scenario('h. user.onlinestatus webhooks for SDK connections', async (ctx) => {
   }
 });
 
+// SDK 1.0.4 speaks protocol 2: in a channel with streams it must get each anchor as a plain
+// message (never a RECV with stream fields, which it misparses), no EVENT (it has no decoder and
+// would drop the connection), and keep working for the messages that follow.
+scenario('i. SDK 1.0.4 in a channel with streams', async (ctx) => {
+  const alice = await ctx.user('alice_i');
+  const group = uid('group_i');
+  const bot = uid('bot_i');
+  await ctx.server.createGroup(group, [alice.uid, bot]);
+  await alice.connectOk();
+  const anchorPayload = textPayload('thinking...');
+  const opened = await ctx.server.call('POST', '/stream/open', { from_uid: bot, channel_id: group,
+    channel_type: GROUP, payload: b64(anchorPayload) });
+  assert.ok(opened.stream_no, `/stream/open must answer a stream_no: ${JSON.stringify(opened)}`);
+  for (let i = 1; i <= 20; i++) {
+    const r = await ctx.server.call('POST', '/message/send', { stream_no: opened.stream_no,
+      payload: b64(Buffer.from(`token${i} `)) });
+    assert.equal(r.stream_seq, i, `chunk ${i}: ${JSON.stringify(r)}`);
+  }
+  await ctx.server.call('POST', '/stream/close', { stream_no: opened.stream_no });
+  const after = textPayload('the next message');
+  const sent = await ctx.server.sendMessage({ fromUID: bot, channelID: group, channelType: GROUP, payload: after });
+
+  const anchor = await alice.waitForMessage((m) => m.messageID === String(opened.message_idstr), 'RECV of the anchor', WAIT_MS);
+  assertReceived(anchor, { fromUID: bot, channelID: group, channelType: GROUP, text: 'thinking...',
+    payload: anchorPayload, messageID: opened.message_idstr, messageSeq: opened.message_seq }, 'the anchor arrives as a plain message');
+  const next = await alice.waitForMessage((m) => m.messageID === String(sent.message_idstr), 'RECV of the next message', WAIT_MS);
+  assertReceived(next, { fromUID: bot, channelID: group, channelType: GROUP, text: 'the next message',
+    payload: after, messageSeq: sent.message_seq }, 'the next message arrives');
+  assert.equal(alice.received().length, 2, 'exactly the anchor and the next message');
+  // Still connected: no EVENT reached it and nothing made it reconnect.
+  await sleep(RECONNECT_WATCH_MS);
+  const st = await alice.state();
+  assert.equal(st.wsCount, 1, `the SDK must not have reconnected (WebSockets opened: ${st.wsCount})`);
+  assert.equal(alice.list('status', (x) => x.status !== ConnectStatus.Connected).length, 0,
+    'no status but Connected: the connection never dropped');
+  const synced = await ctx.server.call('POST', '/channel/messagesync', { login_uid: alice.uid,
+    channel_id: group, channel_type: GROUP, stream_v2: 1 });
+  const stored = synced.messages.find((m) => m.message_idstr === opened.message_idstr);
+  const expected = Array.from({ length: 20 }, (_, i) => `token${i + 1} `).join('');
+  assert.equal(Buffer.from(stored.stream_data, 'base64').toString('utf8'), expected, 'the assembled stream by sync');
+  assert.equal(stored.end, 1, 'the stream has ended');
+});
+
 // ---- main ------------------------------------------------------------------------------------
 
 async function main() {

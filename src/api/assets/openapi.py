@@ -33,13 +33,13 @@ member_body = lambda field: body(S(**channel_props, **{field: UIDS}))
 paths = {}
 def add(path, method, o): paths.setdefault(path, {})[method] = o
 M = ["Messages"]; C = ["Channels"]; U = ["Users"]; O = ["Operations"]; D = ["Deprecated"]
-V = ["Conversations"]; W = ["Webhooks"]
+V = ["Conversations"]; W = ["Webhooks"]; ST = ["Streams"]
 add("/message/send", "post", op("Send a message",
-    "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing.",
+    "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing. With stream_no (see Streams): appends payload as the next chunk of that stream and answers with the anchor's message_id and message_seq plus stream_no and stream_seq; a retried chunk (same client_msg_no, among the stream's last 64) is stored once.",
     body(ref("SendRequest"), {"header": {"red_dot": 1}, "from_uid": "user123", "channel_id": "group123", "channel_type": 2, "payload": "SGVsbG8gV29ybGQ="}),
     resp("Stored", ref("SendResult")),
     {"403": resp("Channel banned or disbanded (reason_code 19 / 24)", ref("Error")),
-     "404": resp("stream_no names no open stream", ref("Error")),
+     "404": resp("stream_no names no stream", ref("Error")),
      "413": resp("Payload over message.maxPayloadBytes", ref("Error"))}, M))
 add("/message/sendbatch", "post", op("Send several messages",
     "Body form A: an array of send bodies; the answer is an array of results in the same order (refused items carry status, msg, reason_code in place). Any invalid item makes the whole call a 400 with `index`. Body form B (WuKongIM v2): {header, from_uid, subscribers, payload} sends one person message to each uid and answers {fail_uids, reason}.",
@@ -48,11 +48,11 @@ add("/message/sendbatch", "post", op("Send several messages",
     {"413": resp("More than message.maxBatch items", ref("Error"))}, M))
 add("/messages", "post", op("Get messages by seq, id or client_msg_no",
     "The union of the three lists (at least one non-empty, at most 1000 keys), each message once, newest first. Person channels need login_uid.",
-    body(S(login_uid=STR, **channel_props, message_seqs={"type": "array", "items": INT}, message_ids={"type": "array", "items": I64}, client_msg_nos=UIDS)),
+    body(S(login_uid=STR, **channel_props, message_seqs={"type": "array", "items": INT}, message_ids={"type": "array", "items": I64}, client_msg_nos=UIDS, stream_v2=FLAG)),
     resp("Messages", {"type": "array", "items": ref("Message")}), None, M))
 add("/message", "post", op("Get one message",
     "By message_id or client_msg_no within the channel.",
-    body(S(login_uid=STR, **channel_props, message_id=I64, client_msg_no=STR)),
+    body(S(login_uid=STR, **channel_props, message_id=I64, client_msg_no=STR, stream_v2=FLAG)),
     resp("The message", ref("Message")), {"404": resp("No such message (or expired)", ref("Error"))}, M))
 add("/channel/messagesync", "post", op("Sync a channel's messages",
     "start_message_seq inclusive, end_message_seq exclusive, 0 = unbounded; end <= start (both set) is an empty range. Both 0: the newest `limit`. pull_mode 0: upward from start; 1: downward from end. Messages ascend by seq; more = 1 when further messages exist in that direction.",
@@ -148,13 +148,29 @@ add("/health", "get", op("Health", "200 when serving; 503 when storage refuses w
 add("/docs", "get", op("This documentation", "An HTML page.", None, {"description": "HTML", "content": {"text/html": {}}}, None, O, public=True))
 add("/docs/openapi.json", "get", op("The OpenAPI document", "", None, resp("OpenAPI 3"), None, O, public=True))
 
+add("/stream/open", "post", op("Open a stream",
+    "Stores the anchor message (a send body; payload = the initial content) like /message/send and answers once it is durable, with the stream_no that chunks name. The anchor is delivered like any message; protocol v5 clients then get a ___TextMessageStart EVENT. Retrying with the same client_msg_no returns the same stream.",
+    body(ref("SendRequest"), {"header": {"red_dot": 1}, "client_msg_no": "answer-42", "from_uid": "bot", "channel_id": "group123", "channel_type": 2, "payload": "eyJ0eXBlIjoxLCJjb250ZW50IjoiIn0="}),
+    resp("Opened", S(stream_no=STR, message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR)), None, ST))
+add("/stream/close", "post", op("Close a stream",
+    "Ends the stream (end_reason 0 normal, 1 error); protocol v5 clients get a ___TextMessageEnd EVENT. Closing a closed stream answers the same again. A stream nothing touched for stream.idleTimeout is closed by the server with end_reason 2.",
+    body(S(stream_no=STR, end_reason=FLAG), {"stream_no": "st2129426714911051776"}),
+    resp("Closed", S(stream_no=STR, message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR)),
+    {"404": resp("No such stream", ref("Error"))}, ST))
+add("/event", "post", op("Send an event (WuKongIM 2.2)",
+    "Event types ___TextMessageStart, ___TextMessageContent and ___TextMessageEnd drive a stream named by client_msg_no: Start opens it (event.data is the anchor's payload), Content appends event.data as a chunk (v5 clients get the data unchanged), End closes it (data \"error\": end_reason 1). Any other type is relayed to the channel's protocol v5 clients and not stored.",
+    body(S(client_msg_no=STR, channel_id=STR, channel_type=INT, from_uid=STR, event=S(id=STR, type=STR, timestamp=I64, data={})),
+         {"client_msg_no": "answer-42", "channel_id": "group123", "channel_type": 2, "from_uid": "bot", "event": {"id": "e1", "type": "___TextMessageContent", "timestamp": 1700000000000, "data": "Hello"}}),
+    resp("Done: the stream result, or {\"status\":200} for a relayed event"),
+    {"404": resp("Content or End for an unknown stream", ref("Error"))}, ST))
+
 schemas = {
   "Header": S(no_persist=FLAG, red_dot=FLAG, sync_once=FLAG),
   "SendRequest": {**S(header=ref("Header"), client_msg_no=STR, stream_no=STR, from_uid=STR, channel_id=STR, channel_type=INT,
         expire={"type": "integer", "description": "seconds of life; 0 = forever"}, subscribers=UIDS,
         payload={"type": "string", "format": "byte"}, tag_key=STR), "required": ["payload"]},
   "SendResult": S(message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR),
-  "Message": S(message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR, from_uid=STR, channel_id=STR, channel_type=INT,
+  "Message": S(stream_data={"type": "string", "format": "byte", "description": "stream_v2 = 1, stream anchors: every chunk's payload, concatenated"}, end={**FLAG, "description": "stream_v2 = 1: the stream has ended"}, end_reason={"type": "integer", "description": "0 normal, 1 error, 2 timeout"}, message_id=I64, message_idstr=STR, message_seq=INT, client_msg_no=STR, from_uid=STR, channel_id=STR, channel_type=INT,
         target_uid=STR, timestamp=INT, payload={"type": "string", "format": "byte"}, setting=INT, expire=INT, header=ref("Header"), stream_no=STR, tag_key=STR),
   "Error": {**S(status=INT, msg=STR, reason_code={"type": "integer", "description": "wkproto reason code (send errors)"}, index={"type": "integer", "description": "sendbatch: first invalid item"}), "required": ["status", "msg"]},
   "Ok": S(status={"type": "integer", "example": 200}),
@@ -162,6 +178,7 @@ schemas = {
         readed_to_msg_seq=INT, version=I64, recents={"type": "array", "items": ref("Message")}),
 }
 tags = [
+  {"name": "Streams", "description": "A message that grows after it is stored, e.g. an AI answer token by token: /stream/open stores the anchor, /message/send with stream_no appends chunks (durable before answered, in order), /stream/close ends it. Protocol v5 clients see it grow as EVENT packets (___TextMessageStart, ___TextMessageContent, ___TextMessageEnd); clients of v2-v4 get the anchor as a normal message and read the whole stream by sync with stream_v2 1, which adds stream_data, end and end_reason to anchors (at most 32 MiB of streams per answer)."},
   {"name": "Conversations", "description": "A user's chat list, computed from what is stored: for each channel with messages, the newest message, the read position and an exact unread count (other users' red_dot messages after the read position; sending marks a chat read; a RECVACK does not). A send without header.red_dot counts as red_dot 1. conversation.on false turns the bookkeeping off."},
   {"name": "Webhooks", "description": "With webhook.httpAddr (POST {httpAddr}?event=<name>, JSON body) or webhook.grpcAddr (WuKongIM's WebhookService) set, the server calls your backend with msg.notify (a JSON array of stored message objects, at most msgNotifyEventCountPerPush per call), msg.offline (one message object plus to_uids: the recipients without a connection) and user.onlinestatus (a JSON array of \"uid-deviceFlag-online-connId-deviceOnlineCount-totalOnlineCount\" strings); webhook.focusEvents picks which. Only a 2xx answer counts. Events come from durable state and are delivered at least once, in order per channel: de-duplicate by message_id. With webhook.secret every call carries X-WK-Timestamp and X-WK-Signature: sha256=<hex HMAC-SHA256 of timestamp + \".\" + body>. A call that fails msgNotifyEventRetryMaxCount times (retried after 1 s, doubling to 60 s) becomes a dead letter: list, replay or delete them here."},
 ]
