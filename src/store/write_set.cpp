@@ -86,9 +86,11 @@ void WriteSet::put_cursor(std::string_view name, std::string_view value) {
 void WriteSet::put_stream(const StreamRecord& record) {
   add(Column::kStream, OpKind::kPut, stream_record_key(record.stream_no),
       encode_stream_record(record));
+  // The open marker is written when the stream opens (no chunk yet) and deleted when it ends;
+  // chunks only rewrite the record.
   if (record.ended) {
     add(Column::kStream, OpKind::kDelete, open_stream_key(record.stream_no), {});
-  } else {
+  } else if (record.chunks == 0) {
     add(Column::kStream, OpKind::kPut, open_stream_key(record.stream_no), {});
   }
 }

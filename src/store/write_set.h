@@ -93,7 +93,8 @@ class WriteSet {
   void delete_sync_queue_through(std::string_view uid, uint64_t last_position);
   void put_cursor(std::string_view name, std::string_view value);
 
-  // Streams (stream CF): the record (with the open marker while it is open) and a chunk.
+  // Streams (stream CF): the record (the open marker goes with a record of no chunks and is
+  // removed with an ended one) and a chunk.
   void put_stream(const StreamRecord& record);
   void put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq, std::string payload);
 
