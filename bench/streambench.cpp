@@ -11,10 +11,10 @@
 // measured open loop (a late send counts its wait). Chunk latency: intended send time -> EVENT
 // read by the receiver.
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -175,18 +175,18 @@ int run(const Options& o) {
         if (interval_ns > 0) {
           const auto due = start_at + std::chrono::nanoseconds(static_cast<int64_t>(next));
           std::this_thread::sleep_until(due);
-          intended = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch())
-                         .count();
+          intended =
+              std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
           next += interval_ns;
         }
         std::string text = std::to_string(intended) + " ";
         if (text.size() < o.payload) text.resize(o.payload, 'x');
-        const std::string body =
-            o.messages ? "{\"from_uid\":\"" + bot + "\",\"channel_id\":\"" + o.prefix + "-g" +
-                             std::to_string(s) + "\",\"channel_type\":2,\"payload\":\"" +
-                             base64_encode(text) + "\"}"
-                       : "{\"stream_no\":\"" + streams[s] + "\",\"payload\":\"" +
-                             base64_encode(text) + "\"}";
+        const std::string body = o.messages ? "{\"from_uid\":\"" + bot + "\",\"channel_id\":\"" +
+                                                  o.prefix + "-g" + std::to_string(s) +
+                                                  "\",\"channel_type\":2,\"payload\":\"" +
+                                                  base64_encode(text) + "\"}"
+                                            : "{\"stream_no\":\"" + streams[s] +
+                                                  "\",\"payload\":\"" + base64_encode(text) + "\"}";
         s = (s + static_cast<size_t>(o.conns)) % streams.size();
         try {
           auto [status, answer] = conn.post("/message/send", body);
@@ -220,20 +220,22 @@ int run(const Options& o) {
     setup.post("/stream/close", "{\"stream_no\":\"" + stream_no + "\"}");
   }
   const auto& a = shared.ack_latency;
-  std::printf("send -> HTTP answer latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f"
-              " max %.3f\n",
-              a.mean() / 1e6, a.percentile(0.5) / 1e6, a.percentile(0.9) / 1e6,
-              a.percentile(0.99) / 1e6, a.percentile(0.999) / 1e6, a.max() / 1e6);
+  std::printf(
+      "send -> HTTP answer latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f"
+      " max %.3f\n",
+      a.mean() / 1e6, a.percentile(0.5) / 1e6, a.percentile(0.9) / 1e6, a.percentile(0.99) / 1e6,
+      a.percentile(0.999) / 1e6, a.max() / 1e6);
   const auto& h = shared.latency;
   std::printf("%s acknowledged: %.0f /s (%llu in %.1f s, %llu failed), %zu stream(s)\n",
               o.messages ? "messages" : "chunks", static_cast<double>(shared.acked) / elapsed,
               static_cast<unsigned long long>(shared.acked.load()), elapsed,
               static_cast<unsigned long long>(shared.failed.load()), streams.size());
-  std::printf("%s latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f"
-              " (%llu events)\n",
-              o.messages ? "message -> RECV" : "chunk -> EVENT", h.mean() / 1e6, h.percentile(0.5) / 1e6, h.percentile(0.9) / 1e6,
-              h.percentile(0.99) / 1e6, h.percentile(0.999) / 1e6, h.max() / 1e6,
-              static_cast<unsigned long long>(shared.events.load()));
+  std::printf(
+      "%s latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f"
+      " (%llu events)\n",
+      o.messages ? "message -> RECV" : "chunk -> EVENT", h.mean() / 1e6, h.percentile(0.5) / 1e6,
+      h.percentile(0.9) / 1e6, h.percentile(0.99) / 1e6, h.percentile(0.999) / 1e6, h.max() / 1e6,
+      static_cast<unsigned long long>(shared.events.load()));
   return shared.failed > 0 ? 1 : 0;
 }
 

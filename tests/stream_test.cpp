@@ -97,13 +97,15 @@ TEST_F(StreamTest, OpenHundredChunksCloseAndReadAssembled) {
   EXPECT_FALSE(plain.as_object().contains("stream_data"));
   EXPECT_EQ(Str(plain, "stream_no"), stream_no);
   // /messages and /message the same way.
-  const json::value by_seq = PostOk(
-      "/messages", json::object{{"channel_id", g}, {"channel_type", kGroup},
-                                {"message_seqs", json::array{1}}, {"stream_v2", 1}});
+  const json::value by_seq = PostOk("/messages", json::object{{"channel_id", g},
+                                                              {"channel_type", kGroup},
+                                                              {"message_seqs", json::array{1}},
+                                                              {"stream_v2", 1}});
   EXPECT_EQ(StreamData(by_seq.as_array().at(0)), expected);
-  const json::value one = PostOk(
-      "/message", json::object{{"channel_id", g}, {"channel_type", kGroup},
-                               {"message_id", Int(opened, "message_id")}, {"stream_v2", 1}});
+  const json::value one = PostOk("/message", json::object{{"channel_id", g},
+                                                          {"channel_type", kGroup},
+                                                          {"message_id", Int(opened, "message_id")},
+                                                          {"stream_v2", 1}});
   EXPECT_EQ(StreamData(one), expected);
   EXPECT_EQ(Int(one, "end"), 1);
 }
@@ -112,31 +114,32 @@ TEST_F(StreamTest, ErrorsAreClear) {
   const std::string g = Id("g");
   Group(g, {"bot"});
   EXPECT_TRUE(IsError(Chunk("no-such-stream", "x"), 404, "no-such-stream"));
-  EXPECT_TRUE(IsError(http().post("/stream/close", json::object{{"stream_no", "nope"}}), 404,
-                      "nope"));
+  EXPECT_TRUE(
+      IsError(http().post("/stream/close", json::object{{"stream_no", "nope"}}), 404, "nope"));
   EXPECT_TRUE(IsError(http().post("/stream/close", json::object{}), 400, "stream_no"));
-  EXPECT_TRUE(IsError(http().post("/message/send",
-                                  json::object{{"stream_no", "x"}, {"payload", "%%"}}),
-                      400, "payload"));
+  EXPECT_TRUE(
+      IsError(http().post("/message/send", json::object{{"stream_no", "x"}, {"payload", "%%"}}),
+              400, "payload"));
   EXPECT_TRUE(IsError(http().post("/stream/open", json::object{{"from_uid", "bot"},
                                                                {"payload", base64_encode("a")}}),
                       400, "channel_id"));
-  EXPECT_TRUE(IsError(
-      http().post("/stream/open", json::object{{"channel_id", g},
-                                               {"channel_type", kGroup},
-                                               {"header", json::object{{"no_persist", 1}}},
-                                               {"payload", base64_encode("a")}}),
-      400, "no_persist"));
+  EXPECT_TRUE(
+      IsError(http().post("/stream/open", json::object{{"channel_id", g},
+                                                       {"channel_type", kGroup},
+                                                       {"header", json::object{{"no_persist", 1}}},
+                                                       {"payload", base64_encode("a")}}),
+              400, "no_persist"));
   const std::string stream_no = Str(Open(g), "stream_no");
   Close(stream_no);
   EXPECT_TRUE(IsError(Chunk(stream_no, "late"), 400, "closed"));
   // Closing again answers as the first close did.
   EXPECT_EQ(Str(Close(stream_no), "stream_no"), stream_no);
   // Chunks go one at a time.
-  const auto batch = http().post(
-      "/message/sendbatch",
-      json::array{json::object{{"stream_no", stream_no}, {"channel_id", g},
-                               {"channel_type", kGroup}, {"payload", base64_encode("a")}}});
+  const auto batch =
+      http().post("/message/sendbatch", json::array{json::object{{"stream_no", stream_no},
+                                                                 {"channel_id", g},
+                                                                 {"channel_type", kGroup},
+                                                                 {"payload", base64_encode("a")}}});
   ASSERT_EQ(batch.status, 200) << batch.body;
   EXPECT_EQ(Int(batch.json().as_array().at(0), "status"), 400);
 }
@@ -234,15 +237,14 @@ TEST_F(StreamTest, EventApiDrivesTheSameStreams) {
   WkClient client = Connected(Options(v5, Transport::kTcp, 5));
   const std::string cmn = Id("c");
   auto event = [&](std::string type, json::value data) {
-    return http().post(
-        "/event", json::object{{"client_msg_no", cmn},
-                               {"channel_id", g},
-                               {"channel_type", kGroup},
-                               {"from_uid", "bot"},
-                               {"event", json::object{{"id", Id("e")},
-                                                      {"type", type},
-                                                      {"timestamp", NowMs()},
-                                                      {"data", data}}}});
+    return http().post("/event", json::object{{"client_msg_no", cmn},
+                                              {"channel_id", g},
+                                              {"channel_type", kGroup},
+                                              {"from_uid", "bot"},
+                                              {"event", json::object{{"id", Id("e")},
+                                                                     {"type", type},
+                                                                     {"timestamp", NowMs()},
+                                                                     {"data", data}}}});
   };
   ASSERT_EQ(event("___TextMessageStart", "Hello").status, 200);
   ASSERT_EQ(event("___TextMessageContent", ", world").status, 200);
@@ -287,9 +289,10 @@ TEST_F(StreamTest, AssembledReadsAreBounded) {
   const std::string stream_no = Str(Open(g), "stream_no");
   const std::string piece(1 << 20, 'x');
   for (int i = 0; i < 33; ++i) ASSERT_EQ(Chunk(stream_no, piece).status, 200);
-  const auto r = http().post("/channel/messagesync",
-                             json::object{{"login_uid", "reader"}, {"channel_id", g},
-                                          {"channel_type", kGroup}, {"stream_v2", 1}});
+  const auto r = http().post(
+      "/channel/messagesync",
+      json::object{
+          {"login_uid", "reader"}, {"channel_id", g}, {"channel_type", kGroup}, {"stream_v2", 1}});
   EXPECT_TRUE(IsError(r, 413, "32 MiB"));
   const json::value plain = Anchor(g, 0);
   EXPECT_EQ(Str(plain, "stream_no"), stream_no);
@@ -308,14 +311,16 @@ TEST_F(StreamRestartTest, KillNineKeepsAcknowledgedChunks) {
     EXPECT_EQ(r.status, 200) << path << " " << r.body;
     return r.json();
   };
-  const json::value opened =
-      post("/stream/open", json::object{{"from_uid", "bot"}, {"channel_id", "g"},
-                                        {"channel_type", kGroup}, {"payload", base64_encode("a")}});
+  const json::value opened = post("/stream/open", json::object{{"from_uid", "bot"},
+                                                               {"channel_id", "g"},
+                                                               {"channel_type", kGroup},
+                                                               {"payload", base64_encode("a")}});
   const std::string stream_no = Str(opened, "stream_no");
   std::string expected;
   for (int i = 0; i < 50; ++i) {
     const std::string piece = std::to_string(i) + ",";
-    post("/message/send", json::object{{"stream_no", stream_no}, {"payload", base64_encode(piece)}});
+    post("/message/send",
+         json::object{{"stream_no", stream_no}, {"payload", base64_encode(piece)}});
     expected += piece;
   }
   server.kill9();
@@ -327,9 +332,10 @@ TEST_F(StreamRestartTest, KillNineKeepsAcknowledgedChunks) {
   EXPECT_EQ(Int(r.json(), "stream_seq"), 51);
   expected += "end";
   ASSERT_EQ(again.post("/stream/close", json::object{{"stream_no", stream_no}}).status, 200);
-  const auto page = again.post("/channel/messagesync",
-                               json::object{{"login_uid", "reader"}, {"channel_id", "g"},
-                                            {"channel_type", kGroup}, {"stream_v2", 1}});
+  const auto page = again.post("/channel/messagesync", json::object{{"login_uid", "reader"},
+                                                                    {"channel_id", "g"},
+                                                                    {"channel_type", kGroup},
+                                                                    {"stream_v2", 1}});
   ASSERT_EQ(page.status, 200) << page.body;
   const json::value body = page.json();
   const json::value& anchor = body.at("messages").as_array().at(0);

@@ -33,8 +33,7 @@ void write_stream_result(JsonWriter& w, const engine::StreamResult& r, bool chun
   w.end_object();
 }
 
-void answer_stream(const Respond& respond, const engine::StreamResult& r,
-                                   bool chunk) {
+void answer_stream(const Respond& respond, const engine::StreamResult& r, bool chunk) {
   if (!r.status.ok()) return respond(stream_error(r.status.error()));
   std::string out;
   JsonWriter w(out);
@@ -54,13 +53,15 @@ void open_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
   auto send = parse_send_request(*body, ctx.limits);
   if (!send.ok()) return respond(stream_error(send.error()));
   if (!send->stream_no.empty()) {
-    return respond(stream_error(Error::bad_request("stream_no is named by the server: leave it out")));
+    return respond(
+        stream_error(Error::bad_request("stream_no is named by the server: leave it out")));
   }
   if (send->channel_id.empty()) {
     return respond(stream_error(Error::bad_request("channel_id is required")));
   }
   if (!send->subscribers.empty()) {
-    return respond(stream_error(Error::bad_request("a stream goes to a channel: leave out subscribers")));
+    return respond(
+        stream_error(Error::bad_request("a stream goes to a channel: leave out subscribers")));
   }
   ctx.engine.open_stream(std::move(*send), [respond](engine::SendResult r) {
     if (!r.status.ok()) return respond(stream_error(r.status.error()));
@@ -146,7 +147,7 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   // data: a string is taken as its text, anything else as its JSON.
   const boost::json::value* data = event->if_contains("data");
   std::string data_json = data != nullptr ? boost::json::serialize(*data) : std::string("null");
-  std::string data_text = data == nullptr ? std::string()
+  std::string data_text = data == nullptr     ? std::string()
                           : data->is_string() ? std::string(data->get_string())
                                               : data_json;
   if (data_text.size() > ctx.limits.max_payload_bytes) {
@@ -199,16 +200,16 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     chunk.client_msg_no = std::move(id);
     chunk.payload = std::move(data_text);
     chunk.event_json = std::move(data_json);
-    ctx.engine.append_chunk(std::move(chunk), [respond](engine::StreamResult r) {
-      answer_stream(respond, r, true);
-    });
+    ctx.engine.append_chunk(std::move(chunk),
+                            [respond](engine::StreamResult r) { answer_stream(respond, r, true); });
     return;
   }
   // End: data "error" (or an object with an error) ends the stream with end_reason 1.
-  const bool error = data != nullptr && !data->is_null() &&
-                     (data_text == "error" ||
-                      (data->is_object() && data->get_object().contains("error")));
-  ctx.engine.close_stream(client_msg_no, error ? store::StreamEnd::kError : store::StreamEnd::kNormal,
+  const bool error =
+      data != nullptr && !data->is_null() &&
+      (data_text == "error" || (data->is_object() && data->get_object().contains("error")));
+  ctx.engine.close_stream(client_msg_no,
+                          error ? store::StreamEnd::kError : store::StreamEnd::kNormal,
                           [respond](engine::StreamResult r) { answer_stream(respond, r, false); });
 }
 

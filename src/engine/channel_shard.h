@@ -180,8 +180,7 @@ class ChannelShard {
   Result<StreamState*> open_stream_state(const std::string& stream_no,
                                          std::optional<store::StreamRecord>& ended);
   // Stream ops of a completed batch: answers, then EVENTs to the channels' v5 connections.
-  void complete_stream_ops(Batch& batch, const Status& status,
-                           std::vector<EventDelivery>& events);
+  void complete_stream_ops(Batch& batch, const Status& status, std::vector<EventDelivery>& events);
   // The Start events of an anchor: one per person-chat party (each sees its peer as the channel).
   void add_start_events(const Message& anchor,
                         const std::shared_ptr<const std::vector<std::string>>& recipients,

@@ -41,9 +41,8 @@ void Engine::adopt_open_streams() {
     if (!record->has_value()) continue;
     remember_stream(stream_no, (*record)->channel);
     ChannelShard& shard = shard_for((*record)->channel);
-    shard.executor().post([&shard, r = std::move(**record)]() mutable {
-      shard.adopt_stream(std::move(r));
-    });
+    shard.executor().post(
+        [&shard, r = std::move(**record)]() mutable { shard.adopt_stream(std::move(r)); });
   }
 }
 
@@ -52,7 +51,8 @@ void Engine::open_stream(SendRequest request, SendCallback done) {
   if (request.stream_no.empty()) request.stream_no = "st" + std::to_string(ids_.next());
   const std::string_view self =
       request.from_uid.empty() ? kSystemUid : std::string_view(request.from_uid);
-  remember_stream(request.stream_no, stored_channel(request.channel_id, request.channel_type, self));
+  remember_stream(request.stream_no,
+                  stored_channel(request.channel_id, request.channel_type, self));
   send(std::move(request), std::move(done));
 }
 
@@ -76,8 +76,8 @@ void Engine::close_stream(std::string stream_no, store::StreamEnd reason, Stream
   auto key = stream_channel(stream_no);
   if (!key.ok() || !key->has_value()) {
     StreamResult r;
-    r.status = key.ok() ? Error::not_found("stream_no " + stream_no + " is not a stream")
-                        : key.error();
+    r.status =
+        key.ok() ? Error::not_found("stream_no " + stream_no + " is not a stream") : key.error();
     done(std::move(r));
     return;
   }
@@ -101,10 +101,10 @@ void Engine::relay_event(const std::string& channel_id, uint8_t channel_type,
   const std::string_view self = from_uid.empty() ? kSystemUid : std::string_view(from_uid);
   ChannelKey key = stored_channel(channel_id, channel_type, self);
   ChannelShard& shard = shard_for(key);
-  shard.executor().post([&shard, key = std::move(key), event = std::move(event),
-                         done = std::move(done)]() mutable {
-    shard.relay_event(key, std::move(event), std::move(done));
-  });
+  shard.executor().post(
+      [&shard, key = std::move(key), event = std::move(event), done = std::move(done)]() mutable {
+        shard.relay_event(key, std::move(event), std::move(done));
+      });
 }
 
 }  // namespace jindou::engine

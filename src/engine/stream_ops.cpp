@@ -73,8 +73,7 @@ void ChannelShard::adopt_stream(store::StreamRecord record) {
   streams_.emplace(std::move(stream_no), std::move(state));
 }
 
-void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request,
-                                StreamCallback done) {
+void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, StreamCallback done) {
   std::optional<store::StreamRecord> ended;
   auto state = open_stream_state(request.stream_no, ended);
   if (!state.ok()) {
@@ -132,7 +131,8 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request,
   StreamResult r = answer_of(rec);
   r.client_msg_no = std::move(request.client_msg_no);
   r.chunk_seq = chunk_seq;
-  open_->stream_ops.push_back(PendingStreamOp{std::move(done), std::move(r), std::move(event), key});
+  open_->stream_ops.push_back(
+      PendingStreamOp{std::move(done), std::move(r), std::move(event), key});
   schedule_flush();
 }
 
@@ -201,8 +201,8 @@ void ChannelShard::relay_event(const ChannelKey& key, ClientEvent event, StatusC
   if (event.timestamp_ms == 0) event.timestamp_ms = unix_millis();
   if (sink_ != nullptr) {
     std::vector<EventDelivery> events;
-    events.push_back(
-        EventDelivery{std::make_shared<const ClientEvent>(std::move(event)), std::move(*recipients)});
+    events.push_back(EventDelivery{std::make_shared<const ClientEvent>(std::move(event)),
+                                   std::move(*recipients)});
     sink_->deliver_events(std::move(events));
   }
   done(Status{});
@@ -236,9 +236,9 @@ void ChannelShard::add_start_events(
   auto [a, b] = person_parties(anchor.channel.id);
   for (std::string_view party : {a, b}) {
     const std::string_view peer = party == a ? b : a;
-    events.push_back(EventDelivery{
-        data_for(peer), std::make_shared<const std::vector<std::string>>(
-                            std::vector<std::string>{std::string(party)})});
+    events.push_back(
+        EventDelivery{data_for(peer), std::make_shared<const std::vector<std::string>>(
+                                          std::vector<std::string>{std::string(party)})});
     if (a == b) break;
   }
 }

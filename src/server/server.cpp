@@ -147,8 +147,8 @@ void Server::request_shutdown() {
 void Server::wait_for_shutdown() {
   // Meanwhile this thread ends the streams left idle longer than stream.idleTimeout.
   const auto idle = config_.stream_idle_timeout;
-  const auto period = std::clamp<std::chrono::milliseconds>(
-      idle / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+  const auto period = std::clamp<std::chrono::milliseconds>(idle / 4, std::chrono::milliseconds(50),
+                                                            std::chrono::milliseconds(1000));
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, period, [&] { return shutdown_requested_; })) {
     lock.unlock();

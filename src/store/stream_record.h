@@ -20,8 +20,8 @@ struct StreamRecord {
   int64_t anchor_message_id = 0;
   std::string client_msg_no;  // the anchor's
   std::string from_uid;
-  uint32_t chunks = 0;    // chunk seqs run 1..chunks
-  uint64_t bytes = 0;     // payload bytes of every chunk together
+  uint32_t chunks = 0;  // chunk seqs run 1..chunks
+  uint64_t bytes = 0;   // payload bytes of every chunk together
   bool ended = false;
   StreamEnd end_reason = StreamEnd::kNormal;
   int64_t updated_ms = 0;  // Unix milliseconds of the last open, chunk or end

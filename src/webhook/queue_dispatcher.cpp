@@ -1,9 +1,9 @@
 #include "webhook/queue_dispatcher.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
-#include <linux/futex.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
