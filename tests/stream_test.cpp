@@ -319,13 +319,20 @@ TEST_F(StreamRestartTest, KillNineKeepsAcknowledgedChunks) {
   std::string expected;
   for (int i = 0; i < 50; ++i) {
     const std::string piece = std::to_string(i) + ",";
-    post("/message/send",
-         json::object{{"stream_no", stream_no}, {"payload", base64_encode(piece)}});
+    post("/message/send", json::object{{"stream_no", stream_no},
+                                       {"payload", base64_encode(piece)},
+                                       {"client_msg_no", "k" + std::to_string(i)}});
     expected += piece;
   }
   server.kill9();
   server.start();
   jindou::testing::HttpClient again(server.host(), server.http_port());
+  // A chunk retried after the crash is answered with its first stream_seq and stored once.
+  auto retried = again.post("/message/send", json::object{{"stream_no", stream_no},
+                                                          {"payload", base64_encode("7,")},
+                                                          {"client_msg_no", "k7"}});
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(Int(retried.json(), "stream_seq"), 8);
   auto r = again.post("/message/send",
                       json::object{{"stream_no", stream_no}, {"payload", base64_encode("end")}});
   ASSERT_EQ(r.status, 200) << r.body;

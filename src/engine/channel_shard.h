@@ -120,7 +120,8 @@ class ChannelShard {
   // An open stream (or one whose end is being committed).
   struct StreamState {
     store::StreamRecord record;
-    // client_msg_no -> chunk seq of the newest chunks: a retried chunk is answered, not stored
+    // client_msg_no -> chunk seq of the newest chunks sent with one (the store indexes all of
+    // them; these also cover chunks not yet durable): a retried chunk is answered, not stored
     // twice.
     std::list<std::pair<std::string, uint32_t>> recent_chunks;
   };

@@ -14,7 +14,8 @@
 namespace jindou::engine {
 namespace {
 
-// Retried chunks are recognised among this many of a stream's newest.
+// Chunks with a client_msg_no remembered per stream (beyond them the store's index answers;
+// these cover the ones not yet durable).
 constexpr size_t kRecentChunks = 64;
 
 StreamResult stream_failed(Error e) {
@@ -90,19 +91,31 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
   }
   StreamState& st = **state;
   if (!request.client_msg_no.empty()) {
+    // A retry: answered once the chunk it repeats is durable (a recent one may still be in this
+    // or an earlier batch, whose answers come first; an older one is in the store).
+    std::optional<uint32_t> repeated;
     for (const auto& [client_msg_no, chunk_seq] : st.recent_chunks) {
-      if (client_msg_no != request.client_msg_no) continue;
-      // A retry: answered once the chunk it repeats is durable (it is in this or an earlier
-      // batch; this batch's answers come after the earlier ones').
+      if (client_msg_no == request.client_msg_no) repeated = chunk_seq;
+    }
+    if (!repeated) {
+      auto stored = store_.stream_chunk_seq(request.stream_no, request.client_msg_no);
+      if (!stored.ok()) {
+        done(stream_failed(stored.error()));
+        return;
+      }
+      repeated = *stored;
+    }
+    if (repeated) {
       StreamResult r = answer_of(st.record);
       r.client_msg_no = request.client_msg_no;
-      r.chunk_seq = chunk_seq;
+      r.chunk_seq = *repeated;
       r.duplicate = true;
       open_->stream_ops.push_back(PendingStreamOp{std::move(done), std::move(r), nullptr, key});
       schedule_flush();
       return;
     }
   }
+  const bool indexed = !request.client_msg_no.empty();
   store::StreamRecord& rec = st.record;
   const uint32_t chunk_seq = ++rec.chunks;
   rec.bytes += request.payload.size();
@@ -110,8 +123,10 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
   if (request.client_msg_no.empty()) {
     request.client_msg_no = generated_client_msg_no(ids_.next(), rng_());
   }
-  st.recent_chunks.emplace_back(request.client_msg_no, chunk_seq);
-  if (st.recent_chunks.size() > kRecentChunks) st.recent_chunks.pop_front();
+  if (indexed) {
+    st.recent_chunks.emplace_back(request.client_msg_no, chunk_seq);
+    if (st.recent_chunks.size() > kRecentChunks) st.recent_chunks.pop_front();
+  }
 
   auto event = stream_event(rec, kEventTextMessageContent);
   if (!request.event_json.empty()) {
@@ -126,7 +141,9 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
     base64_encode_to(request.payload, encoded);
     w.value(encoded).end_object();
   }
-  open_->writes.put_stream_chunk(rec.stream_no, chunk_seq, std::move(request.payload));
+  open_->writes.put_stream_chunk(
+      rec.stream_no, chunk_seq, std::move(request.payload),
+      indexed ? std::string_view(request.client_msg_no) : std::string_view());
   open_->writes.put_stream(rec);
   StreamResult r = answer_of(rec);
   r.client_msg_no = std::move(request.client_msg_no);

@@ -1,6 +1,6 @@
 // Streams in the engine: the anchor, chunks and the end become durable in order and reach the
-// sink as events; retried chunks are answered once; closed and unknown streams are refused;
-// idle streams end; open streams survive a restart.
+// sink as events; retried chunks are answered once, also after a restart; closed and unknown
+// streams are refused; idle streams end; open streams survive a restart.
 #include <chrono>
 #include <thread>
 
@@ -108,9 +108,14 @@ TEST_F(StreamTest, IdleStreamsEndAndOpenOnesSurviveARestart) {
   EXPECT_TRUE(Eventually([&] { return (*engine_->stream(kept.stream_no))->ended; }));
 
   const SendResult reopened = open();
-  ASSERT_TRUE(chunk(reopened.stream_no, "one").status.ok());
+  ASSERT_TRUE(chunk(reopened.stream_no, "one", "k1").status.ok());
   stop();
   start();
+  // A retry after the restart is still recognised (the store indexes chunk ids).
+  const StreamResult retry = chunk(reopened.stream_no, "one", "k1");
+  ASSERT_TRUE(retry.status.ok());
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.chunk_seq, 1u);
   const StreamResult after = chunk(reopened.stream_no, "two");
   ASSERT_TRUE(after.status.ok()) << after.status.error().message;
   EXPECT_EQ(after.chunk_seq, 2u);

@@ -313,6 +313,13 @@ std::string stream_chunk_key(std::string_view stream_no, uint32_t chunk_seq) {
   return out;
 }
 
+std::string stream_chunk_no_key(std::string_view stream_no, std::string_view client_msg_no) {
+  std::string out(1, 'k');
+  put_string16(out, stream_no);
+  out.append(client_msg_no);
+  return out;
+}
+
 std::string encode_stream_record(const StreamRecord& r) {
   std::string out;
   out.push_back(static_cast<char>(kValueVersion));

@@ -123,6 +123,8 @@ std::string stream_record_key(std::string_view stream_no);
 std::string open_stream_key(std::string_view stream_no);
 std::string stream_chunk_prefix(std::string_view stream_no);
 std::string stream_chunk_key(std::string_view stream_no, uint32_t chunk_seq);
+// 'k' + stream_no (u16-prefixed) + a chunk's client_msg_no -> its chunk seq (u32): retries.
+std::string stream_chunk_no_key(std::string_view stream_no, std::string_view client_msg_no);
 inline constexpr char kOpenStreamPrefix = 'o';
 std::string encode_stream_record(const StreamRecord& r);
 std::optional<StreamRecord> decode_stream_record(std::string_view stream_no,

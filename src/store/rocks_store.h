@@ -93,6 +93,8 @@ class RocksStore final : public Store {
   Result<std::optional<StreamRecord>> stream(std::string_view stream_no) override;
   Result<std::vector<std::string>> open_streams() override;
   Result<std::string> stream_data(std::string_view stream_no, size_t max_bytes) override;
+  Result<std::optional<uint32_t>> stream_chunk_seq(std::string_view stream_no,
+                                                   std::string_view client_msg_no) override;
 
   bool has_retention() const override { return options_.retention_seconds > 0; }
   StoreStats stats() const override;

@@ -133,4 +133,13 @@ Result<std::string> RocksStore::stream_data(std::string_view stream_no, size_t m
   return out;
 }
 
+Result<std::optional<uint32_t>> RocksStore::stream_chunk_seq(std::string_view stream_no,
+                                                             std::string_view client_msg_no) {
+  auto v = get(Column::kStream, stream_chunk_no_key(stream_no, client_msg_no));
+  if (!v.ok()) return v.error();
+  if (!v->has_value()) return std::optional<uint32_t>();
+  if ((*v)->size() != 4) return Error::internal("stored stream chunk index is unreadable");
+  return std::optional<uint32_t>(get_u32((*v)->data()));
+}
+
 }  // namespace jindou::store

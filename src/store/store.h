@@ -133,6 +133,9 @@ class Store {
   virtual Result<std::optional<StreamRecord>> stream(std::string_view stream_no) = 0;
   virtual Result<std::vector<std::string>> open_streams() = 0;
   virtual Result<std::string> stream_data(std::string_view stream_no, size_t max_bytes) = 0;
+  // The chunk seq of the chunk of `stream_no` sent with `client_msg_no`, if any.
+  virtual Result<std::optional<uint32_t>> stream_chunk_seq(std::string_view stream_no,
+                                                           std::string_view client_msg_no) = 0;
 
   // True when message.retention is set: any message may disappear, so every write set must
   // keep the channels' max-seq records (see WriteSet::put_message).

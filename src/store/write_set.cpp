@@ -95,9 +95,15 @@ void WriteSet::put_stream(const StreamRecord& record) {
   }
 }
 
-void WriteSet::put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq,
-                                std::string payload) {
+void WriteSet::put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq, std::string payload,
+                                std::string_view client_msg_no) {
   add(Column::kStream, OpKind::kPut, stream_chunk_key(stream_no, chunk_seq), std::move(payload));
+  if (!client_msg_no.empty()) {
+    std::string seq;
+    put_u32(seq, chunk_seq);
+    add(Column::kStream, OpKind::kPut, stream_chunk_no_key(stream_no, client_msg_no),
+        std::move(seq));
+  }
 }
 
 void WriteSet::put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark) {

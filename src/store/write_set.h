@@ -96,7 +96,9 @@ class WriteSet {
   // Streams (stream CF): the record (the open marker goes with a record of no chunks and is
   // removed with an ended one) and a chunk.
   void put_stream(const StreamRecord& record);
-  void put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq, std::string payload);
+  // `client_msg_no` (may be empty): indexed so that a retried chunk is found.
+  void put_stream_chunk(std::string_view stream_no, uint32_t chunk_seq, std::string payload,
+                        std::string_view client_msg_no = {});
 
   // Conversations (conv CF): `uid`'s read marks for `key`.
   void put_read_mark(std::string_view uid, const ChannelKey& key, const ReadMark& mark);

@@ -35,7 +35,7 @@ def add(path, method, o): paths.setdefault(path, {})[method] = o
 M = ["Messages"]; C = ["Channels"]; U = ["Users"]; O = ["Operations"]; D = ["Deprecated"]
 V = ["Conversations"]; W = ["Webhooks"]; ST = ["Streams"]
 add("/message/send", "post", op("Send a message",
-    "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing. With stream_no (see Streams): appends payload as the next chunk of that stream and answers with the anchor's message_id and message_seq plus stream_no and stream_seq; a retried chunk (same client_msg_no, among the stream's last 64) is stored once.",
+    "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing. With stream_no (see Streams): appends payload as the next chunk of that stream and answers with the anchor's message_id and message_seq plus stream_no and stream_seq; a retried chunk (same client_msg_no in the same stream) is stored once.",
     body(ref("SendRequest"), {"header": {"red_dot": 1}, "from_uid": "user123", "channel_id": "group123", "channel_type": 2, "payload": "SGVsbG8gV29ybGQ="}),
     resp("Stored", ref("SendResult")),
     {"403": resp("Channel banned or disbanded (reason_code 19 / 24)", ref("Error")),
