@@ -241,7 +241,7 @@ TEST_F(StreamTest, EventApiDrivesTheSameStreams) {
                                               {"channel_id", g},
                                               {"channel_type", kGroup},
                                               {"from_uid", "bot"},
-                                              {"event", json::object{{"id", Id("e")},
+                                              {"event", json::object{{"id", "same-id"},
                                                                      {"type", type},
                                                                      {"timestamp", NowMs()},
                                                                      {"data", data}}}});
@@ -276,26 +276,56 @@ TEST_F(StreamTest, EventApiDrivesTheSameStreams) {
   EXPECT_EQ(StreamData(anchor), R"(, world{"delta":"!"})");
   EXPECT_EQ(Int(anchor, "end_reason"), 1);
   EXPECT_TRUE(IsError(event("___TextMessageContent", "late"), 400, "closed"));
+  // The same client_msg_no cannot name a second stream elsewhere.
+  const std::string other = Id("g");
+  Group(other, {"bot"});
+  EXPECT_TRUE(IsError(
+      http().post("/event", json::object{{"client_msg_no", cmn},
+                                         {"channel_id", other},
+                                         {"channel_type", kGroup},
+                                         {"from_uid", "bot"},
+                                         {"event", json::object{{"type", "___TextMessageStart"},
+                                                                {"data", "x"}}}}),
+      400, cmn));
+  EXPECT_EQ(StreamData(Anchor(g)), R"(, world{"delta":"!"})");
   EXPECT_TRUE(IsError(http().post("/event", json::object{{"channel_id", g},
                                                          {"channel_type", kGroup},
                                                          {"event", json::object{}}}),
                       400, "event.type"));
 }
 
-// Assembled reads stop at 32 MiB with an error that says so.
-TEST_F(StreamTest, AssembledReadsAreBounded) {
+// A chunk fits one EVENT packet; a stream holds at most 32 MiB; one read answer carries at most
+// 32 MiB of assembled streams. Each limit answers 413 and says which.
+TEST_F(StreamTest, ChunksStreamsAndAnswersAreBounded) {
   const std::string g = Id("g");
   Group(g, {"bot"});
-  const std::string stream_no = Str(Open(g), "stream_no");
-  const std::string piece(1 << 20, 'x');
-  for (int i = 0; i < 33; ++i) ASSERT_EQ(Chunk(stream_no, piece).status, 200);
-  const auto r = http().post(
+  const std::string big = Str(Open(g), "stream_no");
+  EXPECT_TRUE(IsError(Chunk(big, std::string(1 << 20, 'x')), 413, "chunk"));
+  const std::string piece(700 * 1024, 'x');
+  int stored = 0;
+  for (;;) {
+    const auto r = Chunk(big, piece);
+    if (r.status != 200) {
+      EXPECT_TRUE(IsError(r, 413, "32 MiB"));
+      break;
+    }
+    ASSERT_LT(++stored, 100);
+  }
+  EXPECT_EQ(stored, (32 << 20) / (700 * 1024));
+  const std::string small = Str(Open(g), "stream_no");
+  ASSERT_EQ(Chunk(small, piece).status, 200);
+  // Both anchors in one answer: over the limit. Each alone: fine.
+  const auto both = http().post(
       "/channel/messagesync",
       json::object{
           {"login_uid", "reader"}, {"channel_id", g}, {"channel_type", kGroup}, {"stream_v2", 1}});
-  EXPECT_TRUE(IsError(r, 413, "32 MiB"));
-  const json::value plain = Anchor(g, 0);
-  EXPECT_EQ(Str(plain, "stream_no"), stream_no);
+  EXPECT_TRUE(IsError(both, 413, "32 MiB"));
+  const json::value page =
+      SyncChannel("reader", g, kGroup, json::object{{"stream_v2", 1}, {"start_message_seq", 2}});
+  ASSERT_EQ(page.at("messages").as_array().size(), 1u);
+  EXPECT_EQ(StreamData(page.at("messages").as_array().at(0)).size(), piece.size());
+  const json::value anchors = Anchor(g, 0);
+  EXPECT_EQ(Str(anchors, "stream_no"), small);
 }
 
 class StreamRestartTest : public ::testing::Test {};

@@ -21,6 +21,7 @@ Status write_with_stream(ApiContext& ctx, JsonWriter& w, const Message& m,
     return {};
   }
   auto data = ctx.engine.stream_data(m.stream_no, budget);
+  if (!data.ok() && data.error().status != 413) return data.error();
   if (!data.ok()) {
     return Error::too_large("the streams in this answer hold more than " +
                             std::to_string(engine::MessageReader::kMaxReadBytes >> 20) +

@@ -2,6 +2,8 @@
 // 2.2's /event, whose text-message events map onto the same streams.
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 #include "api/message_json.h"
 #include "api/route_helpers.h"
 #include "api/routes.h"
@@ -107,9 +109,11 @@ void send_chunk(ApiContext& ctx, const boost::json::object& body, const Respond&
   }
   auto payload = base64_decode(payload_text);
   if (!payload) return respond(stream_error(Error::bad_request("payload is not valid base64")));
-  if (payload->size() > ctx.limits.max_payload_bytes) {
-    return respond(stream_error(Error::too_large(
-        "payload is larger than " + std::to_string(ctx.limits.max_payload_bytes) + " bytes")));
+  // A chunk reaches v5 clients as one EVENT packet, which must fit wkproto's 1 MiB.
+  const size_t limit = std::min(ctx.limits.max_payload_bytes, engine::kMaxChunkBytes);
+  if (payload->size() > limit) {
+    return respond(stream_error(
+        Error::too_large("payload of a chunk is larger than " + std::to_string(limit) + " bytes")));
   }
   chunk.payload = std::move(*payload);
   ctx.engine.append_chunk(std::move(chunk),
@@ -144,15 +148,18 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   if (!from_uid.empty()) {
     if (auto err = check_id(from_uid, "from_uid")) return respond(stream_error(*err));
   }
+  if (id.size() > 256)
+    return respond(stream_error(Error::bad_request("event.id is longer than 256 bytes")));
   // data: a string is taken as its text, anything else as its JSON.
   const boost::json::value* data = event->if_contains("data");
   std::string data_json = data != nullptr ? boost::json::serialize(*data) : std::string("null");
   std::string data_text = data == nullptr     ? std::string()
                           : data->is_string() ? std::string(data->get_string())
                                               : data_json;
-  if (data_text.size() > ctx.limits.max_payload_bytes) {
-    return respond(stream_error(Error::too_large(
-        "event.data is larger than " + std::to_string(ctx.limits.max_payload_bytes) + " bytes")));
+  const size_t limit = std::min(ctx.limits.max_payload_bytes, engine::kMaxEventDataBytes);
+  if (data_text.size() > ctx.limits.max_payload_bytes || data_json.size() > limit) {
+    return respond(stream_error(
+        Error::too_large("event.data is larger than " + std::to_string(limit) + " bytes")));
   }
 
   const bool text_message = type == engine::kEventTextMessageStart ||
@@ -195,9 +202,10 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     return;
   }
   if (type == engine::kEventTextMessageContent) {
+    // event.id is not a retry key: backends may give every Content event of an answer the
+    // same id.
     engine::ChunkRequest chunk;
     chunk.stream_no = client_msg_no;
-    chunk.client_msg_no = std::move(id);
     chunk.payload = std::move(data_text);
     chunk.event_json = std::move(data_json);
     ctx.engine.append_chunk(std::move(chunk),

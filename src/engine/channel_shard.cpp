@@ -172,6 +172,11 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
           return;
         }
         if (anchor->has_value()) r.stream_no = (*anchor)->stream_no;
+        if (r.stream_no.empty()) {
+          done(failed(Error::bad_request("client_msg_no " + r.client_msg_no +
+                                         " already names a message that is not a stream")));
+          return;
+        }
       }
       done(std::move(r));
       return;
@@ -192,11 +197,25 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   auto message = make_message(key, request, std::move(from_uid));
   if (generated) message->client_msg_no = generated_client_msg_no(message->message_id, rng_());
 
-  if (!persist) {
-    if (request.open_stream) {
+  if (request.open_stream) {
+    if (!persist) {
       done(failed(Error::bad_request("a stream's anchor is stored: header.no_persist must be 0")));
       return;
     }
+    // A name given by the caller (POST /event: its client_msg_no) must be new.
+    auto existing = store_.stream(message->stream_no);
+    if (!existing.ok()) {
+      done(failed(existing.error()));
+      return;
+    }
+    if (existing->has_value() || streams_.contains(message->stream_no)) {
+      done(failed(Error::bad_request("client_msg_no " + message->stream_no +
+                                     " already names a stream in another channel or of another "
+                                     "sender: use a new one")));
+      return;
+    }
+  }
+  if (!persist) {
     SendResult r;
     r.message_id = message->message_id;
     r.client_msg_no = message->client_msg_no;

@@ -120,17 +120,17 @@ class ChannelShard {
   // An open stream (or one whose end is being committed).
   struct StreamState {
     store::StreamRecord record;
-    // client_msg_no -> chunk seq of the newest chunks sent with one (the store indexes all of
-    // them; these also cover chunks not yet durable): a retried chunk is answered, not stored
-    // twice.
-    std::list<std::pair<std::string, uint32_t>> recent_chunks;
+    // client_msg_no -> chunk seq of the chunks sent with one that are not durable yet (durable
+    // ones are in the store's index): a retried chunk is answered, not stored twice.
+    std::unordered_map<std::string, uint32_t> pending_chunks;
   };
   struct PendingStreamOp {
     StreamCallback done;
     StreamResult result;
     std::shared_ptr<const ClientEvent> event;
     ChannelKey channel;
-    bool ends = false;  // the stream's state goes once this is durable
+    bool ends = false;           // the stream's state goes once this is durable
+    bool pending_chunk = false;  // a chunk in StreamState::pending_chunks
   };
   struct Batch {
     store::WriteSet writes;
@@ -176,9 +176,10 @@ class ChannelShard {
       const std::string& uid, const ChannelKey& key,
       std::function<Result<store::ReadMark>(ChannelState&, store::ReadMark)> change,
       StatusCallback done);
-  // The open stream `stream_no` (loaded from the store when not in memory); null with no error
-  // for an unknown stream; `ended` set for a stream that is over.
-  Result<StreamState*> open_stream_state(const std::string& stream_no,
+  // The open stream `stream_no` of channel `key` (loaded from the store when not in memory);
+  // null with no error for an unknown stream (or another channel's); `ended` set for a stream
+  // that is over.
+  Result<StreamState*> open_stream_state(const ChannelKey& key, const std::string& stream_no,
                                          std::optional<store::StreamRecord>& ended);
   // Stream ops of a completed batch: answers, then EVENTs to the channels' v5 connections.
   void complete_stream_ops(Batch& batch, const Status& status, std::vector<EventDelivery>& events);

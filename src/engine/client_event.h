@@ -3,6 +3,7 @@
 // store/stream_record.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,12 @@ namespace jindou::engine {
 inline constexpr std::string_view kEventTextMessageStart = "___TextMessageStart";
 inline constexpr std::string_view kEventTextMessageContent = "___TextMessageContent";
 inline constexpr std::string_view kEventTextMessageEnd = "___TextMessageEnd";
+
+// An EVENT's data must fit a wkproto packet (1 MiB with id, type and timestamp): the most a
+// backend may give as an event's data, and the largest chunk whose Content event (base64 in
+// JSON) fits.
+inline constexpr size_t kMaxEventDataBytes = (size_t{1} << 20) - 1024;
+inline constexpr size_t kMaxChunkBytes = (kMaxEventDataBytes - 256) / 4 * 3;
 
 struct ClientEvent {
   std::string id;  // a stream's anchor client_msg_no, or the backend's event id

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/channel_shard.h"
@@ -135,6 +136,7 @@ class Engine {
   ConversationReader conversations_;
   std::mutex streams_mu_;
   std::unordered_map<std::string, ChannelKey> stream_channels_;  // bounded; a cache
+  std::unordered_set<std::string> opening_;                      // stream names being opened
 };
 
 }  // namespace jindou::engine

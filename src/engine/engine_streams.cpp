@@ -51,9 +51,30 @@ void Engine::open_stream(SendRequest request, SendCallback done) {
   if (request.stream_no.empty()) request.stream_no = "st" + std::to_string(ids_.next());
   const std::string_view self =
       request.from_uid.empty() ? kSystemUid : std::string_view(request.from_uid);
-  remember_stream(request.stream_no,
-                  stored_channel(request.channel_id, request.channel_type, self));
-  send(std::move(request), std::move(done));
+  ChannelKey key = stored_channel(request.channel_id, request.channel_type, self);
+  std::string name = request.stream_no;
+  {
+    // Two opens of one name at once (possible only for names the caller gives) would both pass
+    // the shards' checks when their channels differ: the second is refused.
+    std::lock_guard lock(streams_mu_);
+    if (!opening_.insert(name).second) {
+      SendResult r;
+      r.status = Error::bad_request("client_msg_no " + name +
+                                    " is opening a stream already: retry when it is answered");
+      done(std::move(r));
+      return;
+    }
+  }
+  send(std::move(request),
+       [this, key = std::move(key), name = std::move(name), done = std::move(done)](SendResult r) {
+         {
+           std::lock_guard lock(streams_mu_);
+           opening_.erase(name);
+         }
+         // Chunks are routed to the stream only once it exists.
+         if (r.status.ok() && !r.stream_no.empty()) remember_stream(r.stream_no, key);
+         done(std::move(r));
+       });
 }
 
 void Engine::append_chunk(ChunkRequest request, StreamCallback done) {

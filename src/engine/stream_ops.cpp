@@ -1,10 +1,12 @@
 // ChannelShard: streams. A stream's anchor is a message stored by send() (request.open_stream);
 // its chunks and its end are written here, in the same group commits as the shard's messages,
 // and reach the channel's v5 connections as EVENTs once durable.
+#include <exception>
 #include <utility>
 
 #include "engine/channel_shard.h"
 #include "engine/executor_group.h"
+#include "engine/message_reader.h"
 #include "json/json_writer.h"
 #include "model/base64.h"
 #include "model/client_msg_no.h"
@@ -14,9 +16,8 @@
 namespace jindou::engine {
 namespace {
 
-// Chunks with a client_msg_no remembered per stream (beyond them the store's index answers;
-// these cover the ones not yet durable).
-constexpr size_t kRecentChunks = 64;
+// A stream holds at most what one read answer may carry.
+constexpr uint64_t kMaxStreamBytes = MessageReader::kMaxReadBytes;
 
 StreamResult stream_failed(Error e) {
   StreamResult r;
@@ -47,14 +48,19 @@ Error unknown_stream(const std::string& stream_no) {
 }  // namespace
 
 Result<ChannelShard::StreamState*> ChannelShard::open_stream_state(
-    const std::string& stream_no, std::optional<store::StreamRecord>& ended) {
+    const ChannelKey& key, const std::string& stream_no,
+    std::optional<store::StreamRecord>& ended) {
   if (auto it = streams_.find(stream_no); it != streams_.end()) {
+    if (it->second->record.channel != key) return static_cast<StreamState*>(nullptr);
     if (it->second->record.ended) ended = it->second->record;
     return ended ? nullptr : it->second.get();
   }
   auto stored = store_.stream(stream_no);
   if (!stored.ok()) return stored.error();
-  if (!stored->has_value()) return static_cast<StreamState*>(nullptr);
+  // Another channel's stream is not this shard's to hold.
+  if (!stored->has_value() || (*stored)->channel != key) {
+    return static_cast<StreamState*>(nullptr);
+  }
   if ((*stored)->ended) {
     ended = std::move(**stored);
     return static_cast<StreamState*>(nullptr);
@@ -76,26 +82,25 @@ void ChannelShard::adopt_stream(store::StreamRecord record) {
 
 void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, StreamCallback done) {
   std::optional<store::StreamRecord> ended;
-  auto state = open_stream_state(request.stream_no, ended);
+  auto state = open_stream_state(key, request.stream_no, ended);
   if (!state.ok()) {
     done(stream_failed(state.error()));
     return;
   }
-  if (ended) {
-    done(stream_failed(Error::bad_request("stream_no " + request.stream_no + " is closed")));
-    return;
-  }
-  if (*state == nullptr || (*state)->record.channel != key) {
+  if (!ended && *state == nullptr) {
     done(stream_failed(unknown_stream(request.stream_no)));
     return;
   }
-  StreamState& st = **state;
-  if (!request.client_msg_no.empty()) {
-    // A retry: answered once the chunk it repeats is durable (a recent one may still be in this
-    // or an earlier batch, whose answers come first; an older one is in the store).
+  const bool indexed = !request.client_msg_no.empty();
+  if (indexed) {
+    // A retry is answered with the chunk it repeats, once that is durable: one not yet durable
+    // is in this or an earlier batch (whose answers come first), an older one is in the store.
     std::optional<uint32_t> repeated;
-    for (const auto& [client_msg_no, chunk_seq] : st.recent_chunks) {
-      if (client_msg_no == request.client_msg_no) repeated = chunk_seq;
+    if (*state != nullptr) {
+      if (auto it = (*state)->pending_chunks.find(request.client_msg_no);
+          it != (*state)->pending_chunks.end()) {
+        repeated = it->second;
+      }
     }
     if (!repeated) {
       auto stored = store_.stream_chunk_seq(request.stream_no, request.client_msg_no);
@@ -106,7 +111,7 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
       repeated = *stored;
     }
     if (repeated) {
-      StreamResult r = answer_of(st.record);
+      StreamResult r = answer_of(ended ? *ended : (*state)->record);
       r.client_msg_no = request.client_msg_no;
       r.chunk_seq = *repeated;
       r.duplicate = true;
@@ -115,18 +120,23 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
       return;
     }
   }
-  const bool indexed = !request.client_msg_no.empty();
+  if (ended) {
+    done(stream_failed(Error::bad_request("stream_no " + request.stream_no + " is closed")));
+    return;
+  }
+  StreamState& st = **state;
   store::StreamRecord& rec = st.record;
+  if (rec.bytes + request.payload.size() > kMaxStreamBytes) {
+    done(stream_failed(Error::too_large(
+        "stream_no " + request.stream_no + " would hold more than " +
+        std::to_string(kMaxStreamBytes >> 20) + " MiB: close it and open another")));
+    return;
+  }
   const uint32_t chunk_seq = ++rec.chunks;
   rec.bytes += request.payload.size();
   rec.updated_ms = unix_millis();
-  if (request.client_msg_no.empty()) {
-    request.client_msg_no = generated_client_msg_no(ids_.next(), rng_());
-  }
-  if (indexed) {
-    st.recent_chunks.emplace_back(request.client_msg_no, chunk_seq);
-    if (st.recent_chunks.size() > kRecentChunks) st.recent_chunks.pop_front();
-  }
+  if (!indexed) request.client_msg_no = generated_client_msg_no(ids_.next(), rng_());
+  if (indexed) st.pending_chunks.emplace(request.client_msg_no, chunk_seq);
 
   auto event = stream_event(rec, kEventTextMessageContent);
   if (!request.event_json.empty()) {
@@ -148,15 +158,16 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
   StreamResult r = answer_of(rec);
   r.client_msg_no = std::move(request.client_msg_no);
   r.chunk_seq = chunk_seq;
-  open_->stream_ops.push_back(
-      PendingStreamOp{std::move(done), std::move(r), std::move(event), key});
+  PendingStreamOp op{std::move(done), std::move(r), std::move(event), key};
+  op.pending_chunk = indexed;
+  open_->stream_ops.push_back(std::move(op));
   schedule_flush();
 }
 
 void ChannelShard::close_stream(const ChannelKey& key, std::string stream_no,
                                 store::StreamEnd reason, StreamCallback done) {
   std::optional<store::StreamRecord> ended;
-  auto state = open_stream_state(stream_no, ended);
+  auto state = open_stream_state(key, stream_no, ended);
   if (!state.ok()) {
     done(stream_failed(state.error()));
     return;
@@ -174,7 +185,7 @@ void ChannelShard::close_stream(const ChannelKey& key, std::string stream_no,
     }
     return;
   }
-  if (*state == nullptr || (*state)->record.channel != key) {
+  if (*state == nullptr) {
     done(stream_failed(unknown_stream(stream_no)));
     return;
   }
@@ -209,20 +220,12 @@ void ChannelShard::close_idle_streams(int64_t now_ms, int64_t idle_ms) {
 }
 
 void ChannelShard::relay_event(const ChannelKey& key, ClientEvent event, StatusCallback done) {
-  ChannelState& st = state(key);
-  auto recipients = recipients_of(st, SendRequest{});
-  if (!recipients.ok()) {
-    done(recipients.error());
-    return;
-  }
   if (event.timestamp_ms == 0) event.timestamp_ms = unix_millis();
-  if (sink_ != nullptr) {
-    std::vector<EventDelivery> events;
-    events.push_back(EventDelivery{std::make_shared<const ClientEvent>(std::move(event)),
-                                   std::move(*recipients)});
-    sink_->deliver_events(std::move(events));
-  }
-  done(Status{});
+  // Through the open batch, so that it leaves after the chunks sent before it.
+  open_->stream_ops.push_back(
+      PendingStreamOp{[done = std::move(done)](const StreamResult& r) { done(r.status); },
+                      StreamResult{}, std::make_shared<const ClientEvent>(std::move(event)), key});
+  schedule_flush();
 }
 
 void ChannelShard::add_start_events(
@@ -263,24 +266,37 @@ void ChannelShard::add_start_events(
 void ChannelShard::complete_stream_ops(Batch& batch, const Status& status,
                                        std::vector<EventDelivery>& events) {
   for (auto& op : batch.stream_ops) {
+    if (op.pending_chunk) {
+      if (auto it = streams_.find(op.result.stream_no); it != streams_.end()) {
+        it->second->pending_chunks.erase(op.result.client_msg_no);
+      }
+    }
     if (op.ends) streams_.erase(op.result.stream_no);
   }
   if (!status.ok()) {
     // What the failed commit held is not in the store: read the streams again from there.
     for (auto& op : batch.stream_ops) streams_.erase(op.result.stream_no);
   }
+  // A callback that throws does not keep the others from being answered; the first exception
+  // is passed on at the end.
+  std::exception_ptr failure;
   for (auto& op : batch.stream_ops) {
-    if (!status.ok()) {
-      op.done(stream_failed(status.error()));
-      continue;
+    try {
+      if (!status.ok()) {
+        op.done(stream_failed(status.error()));
+        continue;
+      }
+      op.done(op.result);
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
     }
-    op.done(op.result);
-    if (!op.event || sink_ == nullptr) continue;
+    if (!status.ok() || !op.event || sink_ == nullptr) continue;
     ChannelState& st = state(op.channel);
     auto recipients = recipients_of(st, SendRequest{});
     if (!recipients.ok()) continue;  // the answer is given; the event is best effort
     events.push_back(EventDelivery{std::move(op.event), std::move(*recipients)});
   }
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace jindou::engine

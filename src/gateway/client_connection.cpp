@@ -242,6 +242,14 @@ void ClientConnection::deliver_event(const std::shared_ptr<const engine::ClientE
   packet.type = event->type;
   packet.timestamp = event->timestamp_ms;
   packet.data = event->data;
+  const size_t body = 2 + packet.id.size() + 2 + packet.type.size() + 8 + packet.data.size();
+  if (body > proto::kMaxRemainingLength) {
+    // Unreachable through the HTTP API, which bounds event data; never send a packet a client
+    // must refuse.
+    spdlog::warn("connection {}: an EVENT of {} bytes of data is too large for wkproto: not sent",
+                 info_.id, packet.data.size());
+    return;
+  }
   std::string out;
   proto::encode(packet, info_.version, out);
   if (queue_packet(std::move(out))) Counters::add(gateway_.engine().counters().events_sent);
