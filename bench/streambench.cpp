@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_http.h"
 #include "bench/latency_histogram.h"
 #include "client/wk_client.h"
 #include "model/base64.h"
@@ -56,35 +57,6 @@ int64_t now_ns() {
       .count();
 }
 
-// One keep-alive HTTP connection.
-class HttpConnection {
- public:
-  explicit HttpConnection(const Options& o) : o_(o), socket_(ctx_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address(o.host), o.http_port));
-    socket_.set_option(tcp::no_delay(true));
-  }
-  // POSTs `body`; the answer's status and body.
-  std::pair<int, std::string> post(const std::string& target, std::string body) {
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, o_.host);
-    req.set(http::field::content_type, "application/json");
-    if (!o_.token.empty()) req.set(http::field::authorization, "Bearer " + o_.token);
-    req.keep_alive(true);
-    req.body() = std::move(body);
-    req.prepare_payload();
-    http::write(socket_, req);
-    http::response<http::string_body> res;
-    http::read(socket_, buffer_, res);
-    return {res.result_int(), std::move(res.body())};
-  }
-
- private:
-  const Options& o_;
-  asio::io_context ctx_;
-  tcp::socket socket_;
-  beast::flat_buffer buffer_;
-};
-
 // The value of "key":"..." in a flat JSON object (the server's own answers and EVENT data).
 std::string string_field(const std::string& json, const std::string& key) {
   const std::string needle = "\"" + key + "\":\"";
@@ -107,7 +79,7 @@ struct Shared {
 };
 
 int run(const Options& o) {
-  HttpConnection setup(o);
+  HttpConnection setup(o.host, o.http_port, o.token);
   const std::string bot = o.prefix + "-bot";
   const std::string receiver = o.prefix + "-reader";
   std::vector<std::string> streams;
@@ -165,7 +137,7 @@ int run(const Options& o) {
   const auto start_at = Clock::now();
   for (int c = 0; c < o.conns; ++c) {
     senders.emplace_back([&, c] {
-      HttpConnection conn(o);
+      HttpConnection conn(o.host, o.http_port, o.token);
       const double interval_ns = o.rate > 0 ? 1e9 * o.conns / o.rate : 0;
       // Each connection starts at its own offset in the schedule.
       double next = interval_ns * c / std::max(1, o.conns);

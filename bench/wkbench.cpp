@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_http.h"
 #include "bench/latency_histogram.h"
 #include "model/base64.h"
 #include "proto/codec.h"
@@ -59,24 +60,11 @@ struct Options {
 
 // Blocking HTTP POST for setup (create the group, register nothing else).
 std::string http_post(const Options& o, const std::string& target, const std::string& body) {
-  asio::io_context ctx;
-  tcp::socket socket(ctx);
-  socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.http_port));
-  http::request<http::string_body> req{http::verb::post, target, 11};
-  req.set(http::field::host, o.host);
-  req.set(http::field::content_type, "application/json");
-  if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
-  req.body() = body;
-  req.prepare_payload();
-  http::write(socket, req);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(socket, buffer, res);
-  if (res.result_int() != 200) {
-    throw std::runtime_error(target + " answered " + std::to_string(res.result_int()) + ": " +
-                             res.body());
+  auto [status, answer] = HttpConnection(o.host, o.http_port, o.token).post(target, body);
+  if (status != 200) {
+    throw std::runtime_error(target + " answered " + std::to_string(status) + ": " + answer);
   }
-  return res.body();
+  return answer;
 }
 
 struct Shared {

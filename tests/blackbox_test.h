@@ -115,6 +115,16 @@ inline ::testing::AssertionResult IsOk(const HttpResult& r) {
          << "expected HTTP 200 {\"status\":200}; got HTTP " << r.status << " " << r.body << r.error;
 }
 
+// POST /channel: group `g` with exactly `members` as subscribers.
+inline ::testing::AssertionResult CreateGroup(HttpClient& http, const std::string& g,
+                                              const std::vector<std::string>& members) {
+  json::array uids;
+  for (const auto& m : members) uids.push_back(json::value(m));
+  return IsOk(
+      http.post("/channel",
+                json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}}));
+}
+
 // Polls `condition` until it holds or `timeout` passes; true when it held.
 inline bool Eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
@@ -167,6 +177,11 @@ class BlackBoxTest : public ::testing::Test {
       if (c == '/') c = '_';
     }
     return std::string(prefix) + "-" + name + "-" + std::to_string(++ids_);
+  }
+
+  // POST /channel: group `g` with exactly `members` as subscribers (the test fails otherwise).
+  void Group(const std::string& g, const std::vector<std::string>& members) {
+    ASSERT_TRUE(CreateGroup(http(), g, members));
   }
 
   // POST /message/send expecting 200; the response (null after a reported failure).

@@ -12,13 +12,6 @@ class ConversationTest : public BlackBoxTest {
  protected:
   static void SetUpTestSuite() { StartServer(); }
 
-  void Group(const std::string& g, const std::vector<std::string>& members) {
-    json::array uids;
-    for (const auto& m : members) uids.push_back(json::value(m));
-    ASSERT_TRUE(IsOk(http().post(
-        "/channel",
-        json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}})));
-  }
   void SendAs(const std::string& from, const std::string& channel, int type,
               std::optional<int> red_dot = std::nullopt) {
     auto body = SendBody(from, channel, type);

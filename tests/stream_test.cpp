@@ -14,19 +14,12 @@ namespace {
 namespace json = boost::json;
 using jindou::testing::IsError;
 
-constexpr int kGroup = 2;
+using jindou::testing::kGroup;
 
 class StreamTest : public WkClientTest {
  protected:
   static void SetUpTestSuite() { StartServerWith({"stream.idleTimeout=1s"}); }
 
-  void Group(const std::string& g, const std::vector<std::string>& members) {
-    json::array uids;
-    for (const auto& m : members) uids.push_back(json::value(m));
-    ASSERT_TRUE(IsOk(http().post(
-        "/channel",
-        json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}})));
-  }
   // POST /stream/open; the answer.
   json::value Open(const std::string& channel, std::string_view text = "anchor",
                    json::object extra = {}) {

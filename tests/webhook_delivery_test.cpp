@@ -114,12 +114,7 @@ class WebhookTest : public ::testing::Test {
     return r.status == 200 ? r.json() : json::value();
   }
   void Group(const std::string& g, const std::vector<std::string>& members) {
-    json::array uids;
-    for (const auto& m : members) uids.push_back(json::value(m));
-    const HttpResult r = http().post(
-        "/channel",
-        json::object{{"channel_id", g}, {"channel_type", kGroup}, {"subscribers", uids}});
-    ASSERT_TRUE(IsOk(r)) << r.body;
+    ASSERT_TRUE(CreateGroup(http(), g, members));
   }
   json::value Varz() { return http().get("/varz").json(); }
   WkClient Connected(const std::string& uid, uint8_t device_flag = 0) {

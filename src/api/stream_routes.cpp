@@ -43,6 +43,22 @@ void answer_stream(const Respond& respond, const engine::StreamResult& r, bool c
   respond(HttpResponse::json(std::move(out)));
 }
 
+// The answer to an open: the stream and its anchor (`with_client_msg_no`: also the anchor's
+// client_msg_no, as /stream/open answers).
+void answer_open(const Respond& respond, const engine::SendResult& r, bool with_client_msg_no) {
+  if (!r.status.ok()) return respond(stream_error(r.status.error()));
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .field("stream_no", r.stream_no)
+      .field("message_id", r.message_id)
+      .field("message_idstr", std::to_string(r.message_id))
+      .field("message_seq", r.message_seq);
+  if (with_client_msg_no) w.field("client_msg_no", r.client_msg_no);
+  w.end_object();
+  respond(HttpResponse::json(std::move(out)));
+}
+
 std::optional<Error> stream_no_error(const std::string& stream_no, const std::string& field) {
   if (stream_no.empty()) return Error::bad_request(field + " is required");
   if (stream_no.size() > 128) return Error::bad_request(field + " is longer than 128 bytes");
@@ -65,19 +81,8 @@ void open_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
     return respond(
         stream_error(Error::bad_request("a stream goes to a channel: leave out subscribers")));
   }
-  ctx.engine.open_stream(std::move(*send), [respond](engine::SendResult r) {
-    if (!r.status.ok()) return respond(stream_error(r.status.error()));
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object()
-        .field("stream_no", r.stream_no)
-        .field("message_id", r.message_id)
-        .field("message_idstr", std::to_string(r.message_id))
-        .field("message_seq", r.message_seq)
-        .field("client_msg_no", r.client_msg_no)
-        .end_object();
-    respond(HttpResponse::json(std::move(out)));
-  });
+  ctx.engine.open_stream(std::move(*send),
+                         [respond](engine::SendResult r) { answer_open(respond, r, true); });
 }
 
 void close_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
@@ -187,18 +192,8 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     send.client_msg_no = client_msg_no;
     send.stream_no = client_msg_no;
     send.payload = std::move(data_text);
-    ctx.engine.open_stream(std::move(send), [respond](engine::SendResult r) {
-      if (!r.status.ok()) return respond(stream_error(r.status.error()));
-      std::string out;
-      JsonWriter w(out);
-      w.begin_object()
-          .field("stream_no", r.stream_no)
-          .field("message_id", r.message_id)
-          .field("message_idstr", std::to_string(r.message_id))
-          .field("message_seq", r.message_seq)
-          .end_object();
-      respond(HttpResponse::json(std::move(out)));
-    });
+    ctx.engine.open_stream(std::move(send),
+                           [respond](engine::SendResult r) { answer_open(respond, r, false); });
     return;
   }
   if (type == engine::kEventTextMessageContent) {
