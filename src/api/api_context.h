@@ -6,6 +6,8 @@
 #include <functional>
 
 #include "engine/engine.h"
+#include "runtime/executor.h"
+#include "runtime/sharded_counter.h"
 
 namespace jindou::webhook {
 class Webhooks;
@@ -26,11 +28,13 @@ struct ApiContext {
   int64_t started_at = 0;  // Unix seconds, for /varz
   // Where reads that may scan the whole store run (a thread of their own), so that io threads
   // keep serving meanwhile. Null: on the calling thread.
-  engine::Executor* slow_reads = nullptr;
+  runtime::Executor* slow_reads = nullptr;
   // Dead letters and webhook figures (null: no webhook routes).
   webhook::Webhooks* webhooks = nullptr;
   // Open HTTP connections, for /varz (set once the HTTP server exists).
   std::function<uint64_t()> http_connections;
+  // The client gateway's counters, for /varz (handed over once the gateway exists).
+  std::vector<runtime::NamedCounter> client_counters;
 };
 
 }  // namespace jindou::api

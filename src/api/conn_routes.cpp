@@ -93,8 +93,6 @@ void write_webhook_figures(JsonWriter& w, const webhook::WebhookStats& s) {
 }
 
 void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
-  const auto& c = ctx.engine.counters();
-  auto load = [](const engine::ShardedCounter& v) { return v.load(); };
   const auto store = ctx.engine.store_stats();
   std::string out;
   JsonWriter w(out);
@@ -105,15 +103,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("connections", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
   w.field("users_online", static_cast<uint64_t>(ctx.engine.presence().user_count()));
   w.field("http_connections", ctx.http_connections ? ctx.http_connections() : uint64_t{0});
-  w.field("connections_accepted", load(c.connections_accepted));
-  w.field("in_packets", load(c.in_packets)).field("out_packets", load(c.out_packets));
-  w.field("in_bytes", load(c.in_bytes)).field("out_bytes", load(c.out_bytes));
-  w.field("client_sends", load(c.client_sends)).field("recvs_sent", load(c.recvs_sent));
-  w.field("events_sent", load(c.events_sent));
-  w.field("recv_retries", load(c.recv_retries));
-  w.field("slow_consumers", load(c.slow_consumers));
-  w.field("read_pauses", load(c.read_pauses));
-  w.field("protocol_errors", load(c.protocol_errors));
+  for (const auto& c : ctx.client_counters) w.field(c.name, c.counter->load());
   w.field("deliveries", ctx.engine.fanout().deliveries());
   w.field("messages_stored", store.messages).field("group_commits", store.commits);
   w.field("largest_group_commit", store.largest_commit);

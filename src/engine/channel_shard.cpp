@@ -4,9 +4,9 @@
 #include <exception>
 #include <utility>
 
-#include "engine/executor_group.h"
 #include "model/client_msg_no.h"
 #include "model/clock.h"
+#include "runtime/executor_group.h"
 #include "store/encoding.h"
 #include "store/write_set.h"
 
@@ -21,7 +21,7 @@ SendResult failed(Error e) {
 
 }  // namespace
 
-ChannelShard::ChannelShard(size_t index, Executor& executor, store::Store& store,
+ChannelShard::ChannelShard(size_t index, runtime::Executor& executor, store::Store& store,
                            SnowflakeGenerator& ids, ChannelSettingsCache& settings,
                            const EngineOptions& options, DeliverySink* sink,
                            const ShardContext& context)
@@ -327,7 +327,7 @@ void ChannelShard::schedule_flush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
   // One commit for everything this turn sends to the shard.
-  ExecutorGroup::defer(executor_, [this] { flush(); });
+  runtime::ExecutorGroup::defer(executor_, [this] { flush(); });
 }
 
 void ChannelShard::flush() {
@@ -354,7 +354,7 @@ void ChannelShard::flush() {
     executor_.post([this, batch, status] {
       complete(*batch, status);
       // The acknowledgements this produced leave now, not a turn later.
-      ExecutorGroup::flush_current();
+      runtime::ExecutorGroup::flush_current();
     });
   });
 }

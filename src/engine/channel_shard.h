@@ -20,11 +20,11 @@
 #include "engine/delivery.h"
 #include "engine/engine_options.h"
 #include "engine/event_log.h"
-#include "engine/executor.h"
 #include "engine/presence.h"
 #include "engine/send_types.h"
 #include "model/channel.h"
 #include "model/snowflake.h"
+#include "runtime/executor.h"
 #include "store/store.h"
 #include "store/stream_record.h"
 
@@ -51,13 +51,13 @@ struct ShardContext {
 
 class ChannelShard {
  public:
-  ChannelShard(size_t index, Executor& executor, store::Store& store, SnowflakeGenerator& ids,
-               ChannelSettingsCache& settings, const EngineOptions& options, DeliverySink* sink,
-               const ShardContext& context);
+  ChannelShard(size_t index, runtime::Executor& executor, store::Store& store,
+               SnowflakeGenerator& ids, ChannelSettingsCache& settings,
+               const EngineOptions& options, DeliverySink* sink, const ShardContext& context);
   ChannelShard(const ChannelShard&) = delete;
   ChannelShard& operator=(const ChannelShard&) = delete;
 
-  Executor& executor() { return executor_; }
+  runtime::Executor& executor() { return executor_; }
 
   // `key` is the stored channel (derived for person channels); the request is validated.
   void send(const ChannelKey& key, SendRequest request, SendCallback done);
@@ -192,7 +192,7 @@ class ChannelShard {
                         uint64_t skip_connection);
 
   const size_t index_;
-  Executor& executor_;
+  runtime::Executor& executor_;
   store::Store& store_;
   SnowflakeGenerator& ids_;
   ChannelSettingsCache& settings_;

@@ -8,8 +8,8 @@
 
 namespace jindou::engine {
 
-Engine::Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
-               uint16_t node_id, DeliverySink* sink)
+Engine::Engine(EngineOptions options, store::Store& store,
+               std::vector<runtime::Executor*> executors, uint16_t node_id, DeliverySink* sink)
     : options_(options),
       store_(store),
       ids_(node_id),

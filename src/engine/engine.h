@@ -15,11 +15,10 @@
 
 #include "engine/channel_shard.h"
 #include "engine/conversation_reader.h"
-#include "engine/counters.h"
-#include "engine/executor_group.h"
 #include "engine/fanout.h"
 #include "engine/message_reader.h"
 #include "engine/presence.h"
+#include "runtime/executor_group.h"
 
 namespace jindou::engine {
 
@@ -27,7 +26,7 @@ class Engine {
  public:
   // Committed messages go to online connections through the engine's Fanout, or to `sink` when
   // one is given (tests).
-  Engine(EngineOptions options, store::Store& store, std::vector<Executor*> executors,
+  Engine(EngineOptions options, store::Store& store, std::vector<runtime::Executor*> executors,
          uint16_t node_id, DeliverySink* sink = nullptr);
 
   // The request must be validated by the ingress (ids, payload size, channel type).
@@ -52,8 +51,8 @@ class Engine {
     return store_.stream_data(stream_no, max_bytes);
   }
   // Relays `event` (not stored) to the v5 connections of the channel's subscribers.
-  void relay_event(const std::string& channel_id, uint8_t channel_type,
-                   const std::string& from_uid, ClientEvent event, StatusCallback done);
+  void relay_event(const std::string& channel_id, uint8_t channel_type, const std::string& from_uid,
+                   ClientEvent event, StatusCallback done);
 
   void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                       std::optional<MemberChange> members, StatusCallback done);
@@ -99,15 +98,14 @@ class Engine {
   MessageReader& reader() { return reader_; }
   PresenceTable& presence() { return presence_; }
   Fanout& fanout() { return fanout_; }
-  Counters& counters() { return counters_; }
-  Executor& executor(size_t i) { return executors_[i % executors_.size()]; }
+  runtime::Executor& executor(size_t i) { return executors_[i % executors_.size()]; }
   size_t executor_count() const { return executors_.size(); }
   // Runs `task` on io thread `executor`, batched with this turn's other cross-thread posts.
   void post(size_t executor, std::function<void()> task) {
     executors_.post(executor % executors_.size(), std::move(task));
   }
-  // Called on io thread `index` before it serves anything (see ExecutorGroup).
-  void attach_current_thread(int index) { ExecutorGroup::set_current(&executors_, index); }
+  // Called on io thread `index` before it serves anything (see runtime::ExecutorGroup).
+  void attach_current_thread(int index) { runtime::ExecutorGroup::set_current(&executors_, index); }
   uint16_t node_id() const { return ids_.node_id(); }
   bool healthy() const { return store_.stats().healthy; }
   store::StoreStats store_stats() const { return store_.stats(); }
@@ -126,10 +124,9 @@ class Engine {
   store::Store& store_;
   SnowflakeGenerator ids_;
   ChannelSettingsCache settings_;
-  ExecutorGroup executors_;
+  runtime::ExecutorGroup executors_;
   PresenceTable presence_;
   Fanout fanout_;
-  Counters counters_;
   ShardContext context_;
   std::vector<std::unique_ptr<ChannelShard>> shards_;
   MessageReader reader_;

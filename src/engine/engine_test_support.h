@@ -11,7 +11,7 @@
 #include <random>
 
 #include "engine/engine.h"
-#include "engine/thread_executor.h"
+#include "runtime/thread_executor.h"
 #include "store/rocks_store.h"
 
 namespace jindou::engine {
@@ -66,10 +66,10 @@ class EngineTest : public ::testing::Test {
     auto s = store::RocksStore::open(o);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s.value());
-    for (int i = 0; i < 2; ++i) executors_.push_back(std::make_unique<ThreadExecutor>());
+    for (int i = 0; i < 2; ++i) executors_.push_back(std::make_unique<runtime::ThreadExecutor>());
     engine_ = std::make_unique<Engine>(
-        options_, *store_, std::vector<Executor*>{executors_[0].get(), executors_[1].get()}, 1,
-        &sink_);
+        options_, *store_,
+        std::vector<runtime::Executor*>{executors_[0].get(), executors_[1].get()}, 1, &sink_);
   }
   void stop() {
     store_->close();  // completes pending commits
@@ -115,7 +115,7 @@ class EngineTest : public ::testing::Test {
   EngineOptions options_;
   RecordingSink sink_;
   std::unique_ptr<store::RocksStore> store_;
-  std::vector<std::unique_ptr<ThreadExecutor>> executors_;
+  std::vector<std::unique_ptr<runtime::ThreadExecutor>> executors_;
   std::unique_ptr<Engine> engine_;
 };
 

@@ -7,7 +7,7 @@ namespace {
 // links of its recipients that `accepts`, one posted task per io thread, where `hand` gives the
 // payload to the link. Returns how many links got one.
 template <class Batch, class Payload, class Accepts, class Hand>
-uint64_t fan_out(const PresenceTable& presence, ExecutorGroup& executors,
+uint64_t fan_out(const PresenceTable& presence, runtime::ExecutorGroup& executors,
                  std::vector<Batch>& batches, Payload Batch::*payload, Accepts accepts, Hand hand) {
   using Value = std::remove_cvref_t<decltype(std::declval<Batch&>().*payload)>;
   struct Item {

@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "engine/delivery.h"
-#include "engine/executor_group.h"
 #include "engine/presence.h"
+#include "runtime/executor_group.h"
 
 namespace jindou::engine {
 
 class Fanout final : public DeliverySink {
  public:
-  Fanout(PresenceTable& presence, ExecutorGroup& executors)
+  Fanout(PresenceTable& presence, runtime::ExecutorGroup& executors)
       : presence_(presence), executors_(executors) {}
 
   void deliver(std::vector<Delivery> deliveries) override;
@@ -26,7 +26,7 @@ class Fanout final : public DeliverySink {
 
  private:
   PresenceTable& presence_;
-  ExecutorGroup& executors_;
+  runtime::ExecutorGroup& executors_;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> events_{0};
 };

@@ -5,12 +5,12 @@
 #include <utility>
 
 #include "engine/channel_shard.h"
-#include "engine/executor_group.h"
 #include "engine/message_reader.h"
 #include "json/json_writer.h"
 #include "model/base64.h"
 #include "model/client_msg_no.h"
 #include "model/clock.h"
+#include "runtime/executor_group.h"
 #include "store/write_set.h"
 
 namespace jindou::engine {

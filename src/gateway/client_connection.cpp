@@ -10,7 +10,6 @@
 namespace jindou::gateway {
 
 namespace asio = boost::asio;
-using engine::Counters;
 
 ClientConnection::ClientConnection(Gateway& gateway, asio::io_context& context, size_t executor,
                                    uint64_t id, std::string transport, std::string remote,
@@ -27,14 +26,14 @@ ClientConnection::ClientConnection(Gateway& gateway, asio::io_context& context, 
 ClientConnection::~ClientConnection() = default;
 
 void ClientConnection::start() {
-  Counters::add(gateway_.engine().counters().connections_accepted);
+  gateway_.counters().connections_accepted.add();
   start_reading();
 }
 
 void ClientConnection::on_bytes(const char* data, size_t n) {
   if (state_ == State::kClosed) return;
   last_inbound_ = Clock::now();
-  Counters::add(gateway_.engine().counters().in_bytes, n);
+  gateway_.counters().in_bytes.add(n);
   if (state_ == State::kClosing) return;  // nothing is processed after a refusal or kick
   decoder_.append(data, n);
   handle_input();
@@ -46,7 +45,7 @@ void ClientConnection::handle_input() {
     auto r = decoder_.next(packet_);
     if (r.need_more()) break;
     if (r.failed()) {
-      Counters::add(gateway_.engine().counters().protocol_errors);
+      gateway_.counters().protocol_errors.add();
       close("protocol error: " + r.error);
       return;
     }
@@ -56,7 +55,7 @@ void ClientConnection::handle_input() {
       const auto& p = *decoder_.proxy_header();
       if (p.has_address) info_.remote = p.source_ip + ":" + std::to_string(p.source_port);
     }
-    Counters::add(gateway_.engine().counters().in_packets);
+    gateway_.counters().in_packets.add();
     handle(packet_);
     if (state_ == State::kClosed || state_ == State::kClosing) break;
   }
@@ -65,7 +64,7 @@ void ClientConnection::handle_input() {
 void ClientConnection::handle(proto::Packet& packet) {
   if (state_ == State::kPreAuth) {
     if (auto* connect = std::get_if<proto::Connect>(&packet)) return handle_connect(*connect);
-    Counters::add(gateway_.engine().counters().protocol_errors);
+    gateway_.counters().protocol_errors.add();
     return close(std::string("the first packet must be CONNECT, got ") +
                  std::string(proto::packet_name(proto::type_of(packet))));
   }
@@ -113,7 +112,7 @@ void ClientConnection::answer_send(uint8_t flags, uint32_t client_seq, ReasonCod
 }
 
 void ClientConnection::handle_send(proto::Send& send) {
-  Counters::add(gateway_.engine().counters().client_sends);
+  gateway_.counters().client_sends.add();
   const uint8_t flags = send.flags & proto::kFlagMask;
   if (send.legacy_stream) return answer_send(flags, send.client_seq, ReasonCode::kNotSupportHeader);
   std::string payload;
@@ -203,7 +202,7 @@ void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& res
 bool ClientConnection::pause_reading_if_busy() {
   if (acks_.size() < gateway_.options().max_inflight_sends) return false;
   read_paused_ = true;  // the client keeps its bytes (TCP flow control) until acks drain
-  Counters::add(gateway_.engine().counters().read_pauses);
+  gateway_.counters().read_pauses.add();
   return true;
 }
 
@@ -212,7 +211,7 @@ bool ClientConnection::pause_reading_if_busy() {
 void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
   if (state_ != State::kAuthenticated) return;
   if (!append_recv(*message)) return;
-  Counters::add(gateway_.engine().counters().recvs_sent);
+  gateway_.counters().recvs_sent.add();
   if (!message->header.no_persist) {
     // Kept for resending: re-encoding gives the same bytes (same key and IV on this connection).
     const auto& opt = gateway_.options();
@@ -252,7 +251,7 @@ void ClientConnection::deliver_event(const std::shared_ptr<const engine::ClientE
   }
   std::string out;
   proto::encode(packet, info_.version, out);
-  if (queue_packet(std::move(out))) Counters::add(gateway_.engine().counters().events_sent);
+  if (queue_packet(std::move(out))) gateway_.counters().events_sent.add();
 }
 
 bool ClientConnection::append_recv(const Message& m) {
@@ -334,7 +333,7 @@ bool ClientConnection::queued(size_t bytes) {
   outbound_bytes_ += output_cost(bytes);
   ++outbound_packets_;
   if (outbound_bytes_ > gateway_.options().max_outbound_bytes) {
-    Counters::add(gateway_.engine().counters().slow_consumers);
+    gateway_.counters().slow_consumers.add();
     close("slow consumer: more than " + std::to_string(gateway_.options().max_outbound_bytes) +
           " bytes waiting to be written");
     return false;
@@ -373,7 +372,7 @@ void ClientConnection::flush() {
   }
   write_in_flight_ = true;
   writing_.swap(outbound_);
-  Counters::add(gateway_.engine().counters().out_packets, outbound_packets_);
+  gateway_.counters().out_packets.add(outbound_packets_);
   outbound_packets_ = 0;
   write_packets(writing_);
 }
@@ -386,7 +385,7 @@ void ClientConnection::on_written(bool ok) {
     written += p.size();
     cost += output_cost(p.size());
   }
-  Counters::add(gateway_.engine().counters().out_bytes, written);
+  gateway_.counters().out_bytes.add(written);
   outbound_bytes_ -= cost;
   writing_.clear();
   if (!ok) return finish_close("write failed");
@@ -436,7 +435,7 @@ void ClientConnection::tick(Clock::time_point now) {
     if (due.attempts >= opt.recv_retry_max) continue;
     ++due.attempts;
     due.next_at = now + opt.recv_retry_interval;
-    Counters::add(gateway_.engine().counters().recv_retries);
+    gateway_.counters().recv_retries.add();
     if (!append_recv(*due.message)) {
       if (state_ == State::kClosed) return;
       continue;
@@ -481,7 +480,7 @@ void ClientConnection::finish_close(const std::string& reason) {
   unacked_bytes_ = 0;
   acks_.clear();
   outbound_.clear();
-  Counters::add(gateway_.engine().counters().connections_closed);
+  gateway_.counters().connections_closed.add();
   spdlog::log(quiet_close_ ? spdlog::level::debug : spdlog::level::info,
               "conn {} ({} {} uid={}): closed: {}", info_.id, info_.transport, info_.remote,
               info_.uid, reason);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "gateway/client_counters.h"
 #include "gateway/gateway_options.h"
 
 namespace jindou::gateway {
@@ -43,6 +44,7 @@ class Gateway {
   // For connections.
   engine::Engine& engine() { return engine_; }
   const GatewayOptions& options() const { return options_; }
+  ClientCounters& counters() { return counters_; }
   // Registers a freshly accepted connection on context `index` and starts it.
   void adopt(size_t index, std::shared_ptr<ClientConnection> connection);
   void forget(size_t index, uint64_t id);
@@ -58,6 +60,7 @@ class Gateway {
   std::vector<boost::asio::io_context*> contexts_;
   engine::Engine& engine_;
   GatewayOptions options_;
+  ClientCounters counters_;
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<size_t> next_context_{0};

@@ -38,7 +38,7 @@ void Server::start() {
 
   size_t threads = static_cast<size_t>(config_.io_threads);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  io_ = std::make_unique<IoPool>(threads);
+  io_ = std::make_unique<runtime::IoPool>(threads);
 
   webhook::WebhookOptions hooks;
   hooks.http_addr = config_.webhook.http_addr;
@@ -75,9 +75,9 @@ void Server::start() {
   api::ApiLimits limits;
   limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
   limits.max_batch = static_cast<size_t>(config_.max_batch);
-  slow_reads_ = std::make_unique<engine::ThreadExecutor>();
+  slow_reads_ = std::make_unique<runtime::ThreadExecutor>();
   api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{
-      *engine_, limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr});
+      *engine_, limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr, {}});
   router_ = std::make_unique<api::Router>(config_.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -117,6 +117,7 @@ void Server::start() {
   gw.recv_retry_max = static_cast<int>(config_.delivery_retry_max);
   gw.max_inflight_sends = static_cast<size_t>(config_.max_inflight_sends);
   gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw);
+  api_context_->client_counters = gateway_->counters().named();
   gateway_->start();
   io_->start();
 

@@ -12,10 +12,10 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "engine/engine.h"
-#include "engine/thread_executor.h"
 #include "gateway/gateway.h"
+#include "runtime/io_pool.h"
+#include "runtime/thread_executor.h"
 #include "server/config.h"
-#include "server/io_pool.h"
 #include "store/rocks_store.h"
 #include "webhook/webhooks.h"
 
@@ -36,10 +36,10 @@ class Server {
 
   Config config_;
   std::unique_ptr<store::RocksStore> store_;
-  std::unique_ptr<IoPool> io_;
+  std::unique_ptr<runtime::IoPool> io_;
   std::unique_ptr<webhook::Webhooks> webhooks_;
   std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<engine::ThreadExecutor> slow_reads_;
+  std::unique_ptr<runtime::ThreadExecutor> slow_reads_;
   std::unique_ptr<api::ApiContext> api_context_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;

@@ -1,15 +1,17 @@
-// Node-wide counters shown by /varz and /metrics, bumped from every io thread.
+// ShardedCounter: a counter bumped from many threads without contention, and NamedCounter, how
+// a layer hands its counters to whoever reports them (/varz) without being known to it.
 //
 // Each counter keeps one cache line per thread slot, so two io threads bumping the same counter
-// (a RECV delivered, a packet read) never contend for a line; a reader sums the slots.
+// never contend for a line; a reader sums the slots.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
-namespace jindou::engine {
+namespace jindou::runtime {
 
 class ShardedCounter {
  public:
@@ -35,22 +37,11 @@ class ShardedCounter {
   std::array<Slot, kSlots> slots_{};
 };
 
-struct Counters {
-  ShardedCounter connections_accepted;
-  ShardedCounter connections_closed;
-  ShardedCounter in_packets;
-  ShardedCounter out_packets;
-  ShardedCounter in_bytes;
-  ShardedCounter out_bytes;
-  ShardedCounter client_sends;
-  ShardedCounter recvs_sent;
-  ShardedCounter events_sent;  // EVENT packets (v5 connections)
-  ShardedCounter recv_retries;
-  ShardedCounter slow_consumers;
-  ShardedCounter read_pauses;  // connections that stopped reading until acks drained
-  ShardedCounter protocol_errors;
-
-  static void add(ShardedCounter& c, uint64_t n = 1) { c.add(n); }
+// A counter as a report shows it: its name there and where to read it. The counter must
+// outlive the report's user.
+struct NamedCounter {
+  std::string_view name;
+  const ShardedCounter* counter = nullptr;
 };
 
-}  // namespace jindou::engine
+}  // namespace jindou::runtime

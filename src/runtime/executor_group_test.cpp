@@ -1,4 +1,4 @@
-#include "engine/executor_group.h"
+#include "runtime/executor_group.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/thread_executor.h"
+#include "runtime/thread_executor.h"
 
-namespace jindou::engine {
+namespace jindou::runtime {
 namespace {
 
 // Two executor threads that know themselves as members 0 and 1 of the group, and a log of what
@@ -138,4 +138,4 @@ TEST_F(ExecutorGroupTest, TasksAfterOneThatThrowsStillRunInOrder) {
 }
 
 }  // namespace
-}  // namespace jindou::engine
+}  // namespace jindou::runtime

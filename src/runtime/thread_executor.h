@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/executor.h"
+#include "runtime/executor.h"
 
-namespace jindou::engine {
+namespace jindou::runtime {
 
 class ThreadExecutor final : public Executor {
  public:
@@ -67,4 +67,4 @@ class ThreadExecutor final : public Executor {
   std::thread thread_;
 };
 
-}  // namespace jindou::engine
+}  // namespace jindou::runtime

@@ -12,11 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/executor.h"
+#include "runtime/executor.h"
 
-namespace jindou::server {
+namespace jindou::runtime {
 
-class IoExecutor final : public engine::Executor {
+class IoExecutor final : public runtime::Executor {
  public:
   explicit IoExecutor(boost::asio::io_context& ctx) : ctx_(ctx) {}
   void post(std::function<void()> task) override { boost::asio::post(ctx_, std::move(task)); }
@@ -37,7 +37,7 @@ class IoPool {
   size_t size() const { return contexts_.size(); }
   boost::asio::io_context& context(size_t i) { return *contexts_[i]; }
   std::vector<boost::asio::io_context*> contexts();
-  std::vector<engine::Executor*> executors();
+  std::vector<runtime::Executor*> executors();
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
@@ -47,4 +47,4 @@ class IoPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace jindou::server
+}  // namespace jindou::runtime

@@ -1,8 +1,8 @@
-#include "engine/executor_group.h"
+#include "runtime/executor_group.h"
 
 #include <iterator>
 
-namespace jindou::engine {
+namespace jindou::runtime {
 namespace {
 
 struct CurrentExecutor {
@@ -115,4 +115,4 @@ void ExecutorGroup::flush_current() {
   }
 }
 
-}  // namespace jindou::engine
+}  // namespace jindou::runtime

@@ -4,7 +4,7 @@
 
 #include <functional>
 
-namespace jindou::engine {
+namespace jindou::runtime {
 
 class Executor {
  public:
@@ -13,4 +13,4 @@ class Executor {
   virtual void post(std::function<void()> task) = 0;
 };
 
-}  // namespace jindou::engine
+}  // namespace jindou::runtime

@@ -1,9 +1,9 @@
-#include "server/io_pool.h"
+#include "runtime/io_pool.h"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-namespace jindou::server {
+namespace jindou::runtime {
 
 IoPool::IoPool(size_t threads) {
   for (size_t i = 0; i < threads; ++i) {
@@ -49,10 +49,10 @@ std::vector<boost::asio::io_context*> IoPool::contexts() {
   return out;
 }
 
-std::vector<engine::Executor*> IoPool::executors() {
-  std::vector<engine::Executor*> out;
+std::vector<runtime::Executor*> IoPool::executors() {
+  std::vector<runtime::Executor*> out;
   for (auto& e : executors_) out.push_back(e.get());
   return out;
 }
 
-}  // namespace jindou::server
+}  // namespace jindou::runtime

@@ -13,9 +13,9 @@
 #include <memory>
 #include <vector>
 
-#include "engine/executor.h"
+#include "runtime/executor.h"
 
-namespace jindou::engine {
+namespace jindou::runtime {
 
 class ExecutorGroup {
  public:
@@ -54,4 +54,4 @@ class ExecutorGroup {
   std::vector<std::unique_ptr<Outboxes>> outboxes_;  // by posting executor
 };
 
-}  // namespace jindou::engine
+}  // namespace jindou::runtime
