@@ -101,20 +101,32 @@ std::optional<Error> ChannelShard::check_client_send(ChannelState& st, const Sen
   return std::nullopt;
 }
 
-void ChannelShard::run_meta(std::function<void(StatusCallback)> op, StatusCallback done) {
-  meta_waiting_.push_back([this, op = std::move(op), done = std::move(done)]() mutable {
-    meta_busy_ = true;
-    op([this, done = std::move(done)](Status s) {
-      done(std::move(s));
-      meta_busy_ = false;
-      run_next_meta();
-    });
-  });
+void ChannelShard::run_meta(std::function<void(StatusCallback)> op, StatusCallback done,
+                            std::function<void()> prefetch) {
+  meta_waiting_.push_back(
+      [this, op = std::move(op), done = std::move(done), prefetch = std::move(prefetch)]() mutable {
+        meta_busy_ = true;
+        auto run = [this, op = std::move(op), done = std::move(done)]() mutable {
+          op([this, done = std::move(done)](Status s) {
+            done(std::move(s));
+            meta_busy_ = false;
+            run_next_meta();
+          });
+        };
+        if (prefetch && context_.disk_reads != nullptr) {
+          // What the change reads is brought into memory on a read thread first, so the change
+          // itself, on this shard, finds it there instead of waiting for the disk.
+          context_.disk_reads->post([this, prefetch = std::move(prefetch), run = std::move(run)] {
+            prefetch();
+            executor_.post(run);
+          });
+          return;
+        }
+        run();
+      });
   run_next_meta();
 }
 
-// One change at a time, in order. A loop rather than a call from each change's end: changes
-// that end at once (e.g. a failed read) would otherwise nest one call per queued change.
 void ChannelShard::run_next_meta() {
   if (meta_running_queue_) return;  // the loop below picks it up
   meta_running_queue_ = true;
@@ -176,7 +188,11 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
         open_->meta.emplace_back(key, std::move(finish));
         schedule_flush();
       },
-      std::move(done));
+      std::move(done),
+      [store = &store_, key] {
+        (void)store->members(key, MemberRole::kSubscriber);
+        (void)store->channel_tip(key);
+      });
 }
 
 void ChannelShard::disband_channel(const ChannelKey& key, StatusCallback done) {
@@ -194,7 +210,7 @@ void ChannelShard::disband_channel(const ChannelKey& key, StatusCallback done) {
         open_->meta.emplace_back(key, std::move(finish));
         schedule_flush();
       },
-      std::move(done));
+      std::move(done), [store = &store_, key] { (void)store->channel_info(key); });
 }
 
 void ChannelShard::commit_writes(store::WriteSet writes, StatusCallback done) {

@@ -8,6 +8,7 @@
 #include "model/clock.h"
 #include "runtime/executor_group.h"
 #include "store/encoding.h"
+#include "store/memory_only_reads.h"
 #include "store/write_set.h"
 
 namespace jindou::engine {
@@ -61,7 +62,7 @@ void ChannelShard::evict_if_needed() {
          it != lru_.begin()) {
     --it;
     ChannelState* st = *it;
-    if (st->in_flight > 0 || it == lru_.begin()) continue;
+    if (st->in_flight > 0 || !st->waiting.empty() || it == lru_.begin()) continue;
     if (st->subscribers) cached_members_ -= st->subscribers->size();
     it = lru_.erase(it);
     channels_.erase(st->key);
@@ -117,104 +118,178 @@ std::shared_ptr<Message> ChannelShard::make_message(const ChannelKey& key, SendR
   return m;
 }
 
-namespace {
-
-// One item of a batch's commit ticket: joined to the write set when the message is stored,
-// otherwise dropped when this goes out of scope (refused, duplicate, not stored).
-struct TicketItem {
-  TicketItem(store::Store& s, std::shared_ptr<store::CommitTicket> t)
-      : store(s), ticket(std::move(t)) {}
-  TicketItem(const TicketItem&) = delete;
-  TicketItem& operator=(const TicketItem&) = delete;
-  ~TicketItem() {
-    if (ticket) store.drop_item(*ticket);
-  }
-  store::Store& store;
-  std::shared_ptr<store::CommitTicket> ticket;
-};
-
-}  // namespace
-
 void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback done) {
-  TicketItem item{store_, std::move(request.ticket)};
-  std::string from_uid =
-      request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
+  if (request.ticket) {
+    // Batches are per-message durable: no commit waits for a batch's other parts.
+    store_.drop_item(*request.ticket);
+    request.ticket.reset();
+  }
   ChannelState& st = state(key);
-  if (auto err = check_send(st, request, from_uid)) {
+  const bool memory_only = context_.disk_reads != nullptr;
+  if (st.waiting.empty() && try_send(st, request, done, memory_only)) return;
+  st.waiting.push_back(
+      std::make_unique<WaitingSend>(WaitingSend{std::move(request), std::move(done), 0}));
+  if (!st.reading) read_for_waiting(st);
+}
+
+void ChannelShard::read_for_waiting(ChannelState& st) {
+  st.reading = true;
+  if (context_.disk_read_rounds != nullptr) context_.disk_read_rounds->add();
+  WaitingSend& w = *st.waiting.front();
+  ++w.reads;
+  const SendRequest& r = w.request;
+  // The reads the send will make, done where waiting is harmless; what they bring into memory
+  // (the settings cache, the store's block cache) answers the send's own reads next time.
+  auto read = [store = &store_, settings = &settings_, key = st.key,
+               from_uid = r.from_uid.empty() ? std::string(kSystemUid) : r.from_uid,
+               client_msg_no = r.client_msg_no, stream_no = r.stream_no,
+               open_stream = r.open_stream, tip = !st.seq_loaded,
+               members = !st.subscribers && !st.key.is_person() && r.subscribers.empty()] {
+    if (from_uid != kSystemUid) (void)settings->get(ChannelKey{from_uid, kChannelPerson});
+    if (key.is_person()) {
+      auto [a, b] = person_parties(key.id);
+      for (std::string_view uid : {a, b}) {
+        (void)settings->get(ChannelKey{std::string(uid), kChannelPerson});
+      }
+    } else {
+      (void)settings->get(key);
+    }
+    if (!client_msg_no.empty()) {
+      auto found = store->find_client_msg(key, from_uid, client_msg_no);
+      if (open_stream && found.ok() && found->has_value()) {
+        (void)store->message(key, (*found)->message_seq);
+      }
+    }
+    if (open_stream) (void)store->stream(stream_no);
+    if (members) (void)store->members(key, MemberRole::kSubscriber);
+    if (tip) (void)store->channel_tip(key);
+  };
+  context_.disk_reads->post([this, read = std::move(read), key = st.key] {
+    read();
+    executor_.post([this, key] { resume_waiting(key); });
+  });
+}
+
+void ChannelShard::resume_waiting(const ChannelKey& key) {
+  auto it = channels_.find(key);
+  if (it == channels_.end()) return;  // not evicted while sends wait; defensive
+  ChannelState& st = *it->second;
+  st.reading = false;
+  while (!st.waiting.empty()) {
+    auto w = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    // Should memory not hold what was just read (evicted meanwhile), a few more rounds are
+    // tried before the shard reads from the disk itself: a send always gets decided.
+    constexpr int kReadRounds = 3;
+    if (!try_send(st, w->request, w->done, w->reads < kReadRounds)) {
+      st.waiting.push_front(std::move(w));
+      read_for_waiting(st);
+      return;
+    }
+  }
+}
+
+bool ChannelShard::try_send(ChannelState& st, SendRequest& request, SendCallback& done,
+                            bool memory_only) {
+  std::optional<store::MemoryOnlyReads> reads;
+  if (memory_only) reads.emplace();
+  auto needs_disk = [&reads] { return reads && reads->missed(); };
+  const ChannelKey& key = st.key;
+  const std::string_view sender =
+      request.from_uid.empty() ? kSystemUid : std::string_view(request.from_uid);
+  // Everything read from the store comes first: until the last read nothing is changed, so a
+  // send whose reads need the disk is left as it came.
+  if (auto err = check_send(st, request, sender)) {
+    if (needs_disk()) return false;
     done(failed(std::move(*err)));
-    return;
+    return true;
   }
   const bool persist = !request.header.no_persist;
   const bool generated = request.client_msg_no.empty();  // made after the id: see below
   std::string idempotency_key;
   if (!generated && persist) {
-    idempotency_key = store::client_no_key(key, request.client_msg_no, from_uid);
+    idempotency_key = store::client_no_key(key, request.client_msg_no, sender);
     if (auto it = in_flight_keys_.find(idempotency_key); it != in_flight_keys_.end()) {
       it->second->waiters.push_back(std::move(done));
-      return;
+      return true;
     }
-    auto found = store_.find_client_msg(key, from_uid, request.client_msg_no);
+    auto found = store_.find_client_msg(key, sender, request.client_msg_no);
+    if (needs_disk()) return false;
     if (!found.ok()) {
       done(failed(found.error()));
-      return;
+      return true;
     }
     if (found->has_value()) {
       SendResult r;
       r.message_id = (*found)->message_id;
       r.message_seq = (*found)->message_seq;
-      r.client_msg_no = std::move(request.client_msg_no);
       r.duplicate = true;
       if (request.open_stream) {
         // The stream the first open made.
         auto anchor = store_.message(key, r.message_seq);
+        if (needs_disk()) return false;
         if (!anchor.ok()) {
           done(failed(anchor.error()));
-          return;
+          return true;
         }
         if (anchor->has_value()) r.stream_no = (*anchor)->stream_no;
         if (r.stream_no.empty()) {
-          done(failed(Error::bad_request("client_msg_no " + r.client_msg_no +
+          done(failed(Error::bad_request("client_msg_no " + request.client_msg_no +
                                          " already names a message that is not a stream")));
-          return;
+          return true;
         }
       }
+      r.client_msg_no = std::move(request.client_msg_no);
       done(std::move(r));
-      return;
+      return true;
     }
   }
 
   std::shared_ptr<const std::vector<std::string>> recipients;
   if (sink_ != nullptr || request.header.sync_once || options_.events.offline_recipients) {
     auto r = recipients_of(st, request);
+    if (needs_disk()) return false;
     if (!r.ok()) {
       done(failed(r.error()));
-      return;
+      return true;
     }
     recipients = std::move(*r);
   }
-  const uint64_t skip_connection =
-      request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
-  auto message = make_message(key, request, std::move(from_uid));
-  if (generated) message->client_msg_no = generated_client_msg_no(message->message_id, rng_());
-
   if (request.open_stream) {
     if (!persist) {
       done(failed(Error::bad_request("a stream's anchor is stored: header.no_persist must be 0")));
-      return;
+      return true;
     }
     // A name given by the caller (POST /event: its client_msg_no) must be new.
-    auto existing = store_.stream(message->stream_no);
+    auto existing = store_.stream(request.stream_no);
+    if (needs_disk()) return false;
     if (!existing.ok()) {
       done(failed(existing.error()));
-      return;
+      return true;
     }
-    if (existing->has_value() || streams_.contains(message->stream_no)) {
-      done(failed(Error::bad_request("client_msg_no " + message->stream_no +
+    if (existing->has_value() || streams_.contains(request.stream_no)) {
+      done(failed(Error::bad_request("client_msg_no " + request.stream_no +
                                      " already names a stream in another channel or of another "
                                      "sender: use a new one")));
-      return;
+      return true;
     }
   }
+  if (persist) {
+    auto err = load_tip(st);
+    if (needs_disk()) return false;
+    if (err) {
+      done(failed(std::move(*err)));
+      return true;
+    }
+  }
+  reads.reset();
+
+  const uint64_t skip_connection =
+      request.origin.kind == SendOrigin::Kind::kClient ? request.origin.connection_id : 0;
+  std::string from_uid =
+      request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
+  auto message = make_message(key, request, std::move(from_uid));
+  if (generated) message->client_msg_no = generated_client_msg_no(message->message_id, rng_());
   if (!persist) {
     SendResult r;
     r.message_id = message->message_id;
@@ -222,19 +297,14 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
     done(std::move(r));
     if (recipients) record_offline(*message, *recipients);
     deliver_unstored(std::move(message), std::move(recipients), skip_connection);
-    return;
+    return true;
   }
 
-  if (auto err = load_tip(st)) {
-    done(failed(std::move(*err)));
-    return;
-  }
   message->message_seq = ++st.last_seq;
   if (message->header.red_dot) ++st.red_dots;
   message->red_dot_total = st.red_dots;
   ++st.in_flight;
   open_->writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
-  if (item.ticket) open_->writes.join(std::exchange(item.ticket, nullptr));
   record_conversations(*message);
   if (recipients) record_offline(*message, *recipients);
   const bool opens_stream = request.open_stream;
@@ -269,6 +339,7 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   }
   open_->sends.push_back(std::move(pending));
   schedule_flush();
+  return true;
 }
 
 void ChannelShard::send_unstored(SendRequest request, SendCallback done) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "model/channel.h"
 #include "model/snowflake.h"
 #include "runtime/executor.h"
+#include "runtime/sharded_counter.h"
 #include "store/store.h"
 #include "store/stream_record.h"
 
@@ -47,6 +49,11 @@ struct MemberChange {
 struct ShardContext {
   const PresenceTable* presence = nullptr;
   EventLogListener* event_listener = nullptr;  // set before the first send
+  // Where store reads that need the disk run (see store/memory_only_reads.h); null: on the
+  // shard's own thread. Set before the first send.
+  runtime::Executor* disk_reads = nullptr;
+  // Rounds of reads sends handed to disk_reads (/varz: sends_read_from_disk).
+  runtime::ShardedCounter* disk_read_rounds = nullptr;
 };
 
 class ChannelShard {
@@ -98,6 +105,11 @@ class ChannelShard {
   size_t open_streams() const { return streams_.size(); }
 
  private:
+  struct WaitingSend {
+    SendRequest request;
+    SendCallback done;
+    int reads = 0;  // rounds of disk reads done for it
+  };
   struct ChannelState {
     ChannelKey key;
     bool seq_loaded = false;
@@ -106,6 +118,10 @@ class ChannelShard {
     std::shared_ptr<const std::vector<std::string>> subscribers;  // null: not cached
     size_t in_flight = 0;
     std::list<ChannelState*>::iterator lru;
+    // Sends waiting, in arrival order, for store reads running on a read thread; while any
+    // wait, later sends of the channel queue behind them.
+    std::deque<std::unique_ptr<WaitingSend>> waiting;
+    bool reading = false;  // a read for waiting.front() is on a read thread
   };
   struct PendingSend {
     std::shared_ptr<Message> message;
@@ -143,6 +159,13 @@ class ChannelShard {
   };
 
   ChannelState& state(const ChannelKey& key);
+  // Decides `request`: answered or added to the open batch (true), or left untouched because
+  // a store read needs the disk and `memory_only` is set (false).
+  bool try_send(ChannelState& st, SendRequest& request, SendCallback& done, bool memory_only);
+  // Reads what the first waiting send of `st` needs on a read thread, then decides the
+  // waiting sends again (in order) on this shard.
+  void read_for_waiting(ChannelState& st);
+  void resume_waiting(const ChannelKey& key);
   // Loads the channel's seq and red-dot total from the store when not known.
   std::optional<Error> load_tip(ChannelState& st);
   void evict_if_needed();
@@ -160,7 +183,10 @@ class ChannelShard {
   void complete(Batch& batch, const Status& status);
   // Metadata changes run one at a time per shard so a change that reads the stored member list
   // never misses one still in flight.
-  void run_meta(std::function<void(StatusCallback)> op, StatusCallback done);
+  // `prefetch`, when given, makes the store reads the change will make on a read thread first
+  // (ShardContext::disk_reads), so that the change finds their data in memory.
+  void run_meta(std::function<void(StatusCallback)> op, StatusCallback done,
+                std::function<void()> prefetch = {});
   void run_next_meta();
   // Conversation bookkeeping of a stored message (own mark, first message of a person chat).
   void record_conversations(const Message& m);

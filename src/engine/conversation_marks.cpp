@@ -90,7 +90,11 @@ void ChannelShard::change_read_mark(
         open_->meta.emplace_back(std::nullopt, std::move(finish));
         schedule_flush();
       },
-      std::move(done));
+      std::move(done),
+      [store = &store_, uid, key] {
+        (void)store->channel_tip(key);
+        (void)store->conversation(uid, key);
+      });
 }
 
 void ChannelShard::clear_unread(const std::string& uid, const ChannelKey& key, uint64_t message_seq,

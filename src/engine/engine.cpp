@@ -23,6 +23,7 @@ Engine::Engine(EngineOptions options, store::Store& store,
   if (!max_id.ok()) throw std::runtime_error(max_id.error().message);
   ids_.advance_past(*max_id);
   context_.presence = &presence_;
+  context_.disk_read_rounds = &disk_read_rounds_;
   for (size_t i = 0; i < executors.size(); ++i) {
     shards_.push_back(std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, settings_,
                                                      options_, sink != nullptr ? sink : &fanout_,

@@ -82,6 +82,12 @@ class Engine {
 
   // Who hears about new event-log entries (the webhooks); set before the first send.
   void set_event_listener(EventLogListener* listener) { context_.event_listener = listener; }
+  // Where the shards' store reads that need the disk run (a few threads of their own, so that a
+  // cold channel never stalls a shard); set before the first send. Null: on the shard thread.
+  void set_disk_reads(runtime::Executor* executor) { context_.disk_reads = executor; }
+  // How often a send waited for reads on that executor (its channel's state or its
+  // client_msg_no was not in memory).
+  uint64_t disk_read_rounds() const { return disk_read_rounds_.load(); }
   const EngineOptions& options() const { return options_; }
 
   // Deprecated /message/sync: the oldest `limit` unacknowledged sync_once messages of `uid`.
@@ -127,6 +133,7 @@ class Engine {
   runtime::ExecutorGroup executors_;
   PresenceTable presence_;
   Fanout fanout_;
+  runtime::ShardedCounter disk_read_rounds_;
   ShardContext context_;
   std::vector<std::unique_ptr<ChannelShard>> shards_;
   MessageReader reader_;

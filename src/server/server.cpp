@@ -58,6 +58,9 @@ void Server::start() {
   engine_options.events = webhooks_->event_log_options();
   engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->executors(),
                                              config_.cluster.node_id, nullptr);
+  // Store reads that may wait for the disk run here, never on an io thread.
+  reads_ = std::make_unique<runtime::ReadPool>(2, "read");
+  engine_->set_disk_reads(reads_.get());
   engine_->set_event_listener(webhooks_.get());
   if (webhooks_->wants_presence()) engine_->presence().set_listener(webhooks_.get());
   if (auto s = webhooks_->recover_online_sessions(); !s.ok()) {
@@ -186,6 +189,8 @@ void Server::shutdown() {
   if (gateway_) gateway_->abort_all();
   if (engine_) engine_->reader().cancel_searches();
   if (slow_reads_) slow_reads_->stop();
+  // Reads in flight finish and post their completions to the io threads, which run them below.
+  if (reads_) reads_->stop();
   // Calls in flight finish (bounded by webhook.requestTimeout); undelivered events stay queued.
   if (webhooks_) webhooks_->stop();
   if (store_) store_->stop_writes();
@@ -196,6 +201,7 @@ void Server::shutdown() {
   router_.reset();
   api_context_.reset();
   engine_.reset();
+  reads_.reset();
   io_.reset();
   webhooks_.reset();  // only now: commit callbacks call it until the store has closed
   store_.reset();

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "gateway/gateway.h"
 #include "runtime/io_pool.h"
+#include "runtime/read_pool.h"
 #include "runtime/thread_executor.h"
 #include "server/config.h"
 #include "store/rocks_store.h"
@@ -38,6 +39,7 @@ class Server {
   std::unique_ptr<store::RocksStore> store_;
   std::unique_ptr<runtime::IoPool> io_;
   std::unique_ptr<webhook::Webhooks> webhooks_;
+  std::unique_ptr<runtime::ReadPool> reads_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<runtime::ThreadExecutor> slow_reads_;
   std::unique_ptr<api::ApiContext> api_context_;

@@ -10,14 +10,24 @@
 #include "model/channel.h"
 #include "model/error.h"
 #include "store/encoding.h"
+#include "store/memory_only_reads.h"
 
 namespace jindou::store {
 
 inline Error to_error(const rocksdb::Status& s) {
+  if (s.IsIncomplete() && MemoryOnlyReads::active()) return MemoryOnlyReads::miss();
   if (s.IsIOError() || s.IsNoSpace() || s.IsCorruption()) {
     return Error::unavailable("storage unavailable: " + s.ToString());
   }
   return Error::internal("storage error: " + s.ToString());
+}
+
+// Read options for a point read or scan at `view`: memory only under a MemoryOnlyReads guard.
+inline rocksdb::ReadOptions read_options(const rocksdb::Snapshot* view) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view;
+  if (MemoryOnlyReads::active()) ro.read_tier = rocksdb::kBlockCacheTier;
+  return ro;
 }
 
 // Exclusive upper bound covering every message key of `channel`.
@@ -51,8 +61,7 @@ class BoundedIterator {
         upper_(std::move(upper)),
         lower_slice_(lower_),
         upper_slice_(upper_) {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = view_.get();
+    rocksdb::ReadOptions ro = read_options(view_.get());
     if (!lower_.empty()) ro.iterate_lower_bound = &lower_slice_;
     if (!upper_.empty()) ro.iterate_upper_bound = &upper_slice_;
     it_.reset(db.NewIterator(ro, cf));

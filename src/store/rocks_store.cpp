@@ -23,10 +23,9 @@
 namespace jindou::store {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default",    "msg",    "msg_id",       "client_no",
-                                        "channel",    "member", "user_channel", "user",
-                                        "sync_queue", "cursor", "conv",         "event",
-                                        "stream"};
+constexpr const char* kColumnNames[] = {
+    "default", "msg",        "msg_id", "client_no", "channel", "member", "user_channel",
+    "user",    "sync_queue", "cursor", "conv",      "event",   "stream"};
 static_assert(std::size(kColumnNames) == static_cast<size_t>(Column::kCount));
 
 // The channel part of a key (type, id length, id). Messages of one channel are inserted in seq
@@ -409,8 +408,7 @@ bool RocksStore::index_visible(int64_t expires_at, int64_t timestamp, int64_t no
 Result<std::optional<std::string>> RocksStore::get(Column c, const std::string& key) {
   std::string value;
   const auto view = read_view();
-  rocksdb::ReadOptions ro;
-  ro.snapshot = view.get();
+  const rocksdb::ReadOptions ro = read_options(view.get());
   auto s = db_->Get(ro, cf(c), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return to_error(s);
