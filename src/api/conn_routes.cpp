@@ -105,6 +105,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("http_connections", ctx.http_connections ? ctx.http_connections() : uint64_t{0});
   for (const auto& c : ctx.client_counters) w.field(c.name, c.counter->load());
   w.field("deliveries", ctx.engine.fanout().deliveries());
+  w.field("sends_read_from_disk", ctx.engine.disk_read_rounds());
   w.field("messages_stored", store.messages).field("group_commits", store.commits);
   w.field("largest_group_commit", store.largest_commit);
   w.field("store_keys_written", store.keys_written);
