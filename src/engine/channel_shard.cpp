@@ -117,26 +117,7 @@ std::shared_ptr<Message> ChannelShard::make_message(const ChannelKey& key, SendR
   return m;
 }
 
-namespace {
-
-// One item of a batch's commit ticket: joined to the write set when the message is stored,
-// otherwise dropped when this goes out of scope (refused, duplicate, not stored).
-struct TicketItem {
-  TicketItem(store::Store& s, std::shared_ptr<store::CommitTicket> t)
-      : store(s), ticket(std::move(t)) {}
-  TicketItem(const TicketItem&) = delete;
-  TicketItem& operator=(const TicketItem&) = delete;
-  ~TicketItem() {
-    if (ticket) store.drop_item(*ticket);
-  }
-  store::Store& store;
-  std::shared_ptr<store::CommitTicket> ticket;
-};
-
-}  // namespace
-
 void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback done) {
-  TicketItem item{store_, std::move(request.ticket)};
   std::string from_uid =
       request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
   ChannelState& st = state(key);
@@ -234,7 +215,6 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
   message->red_dot_total = st.red_dots;
   ++st.in_flight;
   open_->writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
-  if (item.ticket) open_->writes.join(std::exchange(item.ticket, nullptr));
   record_conversations(*message);
   if (recipients) record_offline(*message, *recipients);
   const bool opens_stream = request.open_stream;
@@ -272,7 +252,6 @@ void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback
 }
 
 void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
-  if (request.ticket) store_.drop_item(*request.ticket);
   std::string from_uid =
       request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
   auto recipients = std::make_shared<const std::vector<std::string>>(request.subscribers);

@@ -377,10 +377,6 @@ std::shared_ptr<const rocksdb::Snapshot> RocksStore::read_view() const {
   return durable_view_;
 }
 
-void RocksStore::drop_item(CommitTicket& ticket) {
-  if (committer_) committer_->drop_item(ticket);
-}
-
 void RocksStore::commit(WriteSet writes, CommitCallback done) {
   if (!committer_) return done(Error::unavailable("the store is closed"));
   committer_->submit(std::move(writes), std::move(done));

@@ -51,7 +51,6 @@ class RocksStore final : public Store {
   // stop_writes(), then closes the database. Nothing may use the store afterwards.
   void close();
 
-  void drop_item(CommitTicket& ticket) override;
   void commit(WriteSet writes, CommitCallback done) override;
   Status commit_and_wait(WriteSet writes) override;
 
