@@ -266,6 +266,9 @@ rocksdb::ColumnFamilyHandle* RocksStore::cf(Column c) const {
 }
 
 Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group) {
+  if (options_.write_fault) {
+    if (Status injected = options_.write_fault(group.size()); !injected.ok()) return injected;
+  }
   // Message rows (msg, msg_id, client_no) are unique keys that are only ever put, so their
   // order inside the batch is free: sorted, each memtable insert lands next to the previous
   // one instead of searching the skiplist from the top. Everything else keeps its order.
@@ -360,6 +363,9 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
 
 Status RocksStore::sync_written() {
   if (options_.before_sync) options_.before_sync();
+  if (options_.sync_fault) {
+    if (Status injected = options_.sync_fault(); !injected.ok()) return injected;
+  }
   // Everything written before this snapshot is in the WAL that SyncWAL() makes durable.
   const rocksdb::Snapshot* raw = db_->GetSnapshot();
   rocksdb::DB* db = db_.get();

@@ -39,6 +39,11 @@ struct RocksStoreOptions {
   size_t max_group_ops = 200000;              // ops in one group commit
   std::function<int64_t()> clock;             // Unix seconds; default: system clock
   std::function<void()> before_sync;          // tests: runs on the sync thread before each sync
+  // Failure points for tests (store/fault_injecting_store.h). Each runs on the committer's
+  // thread before a group write (told how many write sets the group holds) or before a sync;
+  // an error fails that write or sync as a disk error would, with everything that follows.
+  std::function<Status(size_t write_sets)> write_fault;
+  std::function<Status()> sync_fault;
 };
 
 class RocksStore final : public Store {
