@@ -115,6 +115,10 @@ class RocksStore final : public Store {
   // What reads see: the last durable snapshot (null: everything in the database).
   std::shared_ptr<const rocksdb::Snapshot> read_view() const;
   Status prepare_max_seq_records();
+  // The one loop over stored messages (scan, for_each_in_channel): visits the visible ones with
+  // keys in [lower_key, upper_key), ascending or descending, until `visit` returns false.
+  Status visit_messages(std::string lower_key, std::string upper_key, bool descending,
+                        const std::function<bool(Message&&)>& visit);
   rocksdb::ColumnFamilyHandle* cf(Column c) const;
   bool visible(const Message& m, int64_t now) const;
   bool index_visible(int64_t expires_at, int64_t timestamp, int64_t now) const;
