@@ -119,11 +119,6 @@ std::shared_ptr<Message> ChannelShard::make_message(const ChannelKey& key, SendR
 }
 
 void ChannelShard::send(const ChannelKey& key, SendRequest request, SendCallback done) {
-  if (request.ticket) {
-    // Batches are per-message durable: no commit waits for a batch's other parts.
-    store_.drop_item(*request.ticket);
-    request.ticket.reset();
-  }
   ChannelState& st = state(key);
   const bool memory_only = context_.disk_reads != nullptr;
   if (st.waiting.empty() && try_send(st, request, done, memory_only)) return;
@@ -343,7 +338,6 @@ bool ChannelShard::try_send(ChannelState& st, SendRequest& request, SendCallback
 }
 
 void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
-  if (request.ticket) store_.drop_item(*request.ticket);
   std::string from_uid =
       request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
   auto recipients = std::make_shared<const std::vector<std::string>>(request.subscribers);

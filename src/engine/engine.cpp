@@ -77,11 +77,6 @@ void Engine::send_batch(std::vector<SendRequest> requests,
     done({});
     return;
   }
-  if (requests.size() > 1) {
-    // The stored ones go into one group commit, though several shards build them.
-    auto ticket = std::make_shared<store::CommitTicket>(static_cast<int64_t>(requests.size()));
-    for (auto& r : requests) r.ticket = ticket;
-  }
   auto gather = std::make_shared<Gather>();
   gather->results.resize(requests.size());
   gather->remaining = requests.size();

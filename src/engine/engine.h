@@ -31,7 +31,11 @@ class Engine {
 
   // The request must be validated by the ingress (ids, payload size, channel type).
   void send(SendRequest request, SendCallback done);
-  // Results come back in request order; `done` runs on the thread of the last shard to finish.
+  // Each request is sent as by send(): a result is a success only once that message's own group
+  // commit is durable, and the batch may span several commits (no all-or-nothing). Retrying the
+  // whole batch with the same client_msg_nos is exact: stored ones answer with their original
+  // id and seq. Results come back in request order; `done` runs on the thread of the last shard
+  // to finish.
   void send_batch(std::vector<SendRequest> requests,
                   std::function<void(std::vector<SendResult>)> done);
 

@@ -1,17 +1,21 @@
-// Test fixture for engine tests: a real RocksStore in a temporary directory, two shard threads,
-// and a sink that records deliveries.
+// Test fixtures for engine tests: a real RocksStore in a temporary directory (EngineTest), or
+// one behind a FaultInjectingStore (FaultyEngineTest), two shard threads, and a sink that
+// records deliveries.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "engine/engine.h"
 #include "runtime/thread_executor.h"
+#include "store/fault_injecting_store.h"
 #include "store/rocks_store.h"
 
 namespace jindou::engine {
@@ -59,24 +63,39 @@ class EngineTest : public ::testing::Test {
     stop();
     std::filesystem::remove_all(dir_);
   }
-  void start() {
+  virtual void start() {
     store::RocksStoreOptions o;
     o.path = dir_.string();
     o.sync_writes = false;  // unit tests: durability is covered by the black-box tests
     auto s = store::RocksStore::open(o);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s.value());
+    start_engine(*store_);
+  }
+  virtual void stop() {
+    store_->close();  // completes pending commits
+    stop_engine();
+    store_.reset();
+  }
+  void start_engine(store::Store& store) {
     for (int i = 0; i < 2; ++i) executors_.push_back(std::make_unique<runtime::ThreadExecutor>());
     engine_ = std::make_unique<Engine>(
-        options_, *store_,
-        std::vector<runtime::Executor*>{executors_[0].get(), executors_[1].get()}, 1, &sink_);
+        options_, store, std::vector<runtime::Executor*>{executors_[0].get(), executors_[1].get()},
+        1, &sink_);
   }
-  void stop() {
-    store_->close();  // completes pending commits
+  void stop_engine() {
     for (auto& e : executors_) e->stop();
     executors_.clear();
     engine_.reset();
-    store_.reset();
+  }
+
+  // Polls `condition` for up to 10 s.
+  static bool Eventually(const std::function<bool()>& condition) {
+    for (int i = 0; i < 1000; ++i) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   SendResult send(SendRequest r) {
@@ -117,6 +136,28 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<store::RocksStore> store_;
   std::vector<std::unique_ptr<runtime::ThreadExecutor>> executors_;
   std::unique_ptr<Engine> engine_;
+};
+
+// EngineTest on a FaultInjectingStore (`faults_`; `store_` stays null), with syncWrites on as in
+// production, so that a test can fail a commit, a sync or a read and reopen to see what is
+// durable.
+class FaultyEngineTest : public EngineTest {
+ protected:
+  void start() override {
+    store::RocksStoreOptions o;
+    o.path = dir_.string();
+    auto s = store::FaultInjectingStore::open(o);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    faults_ = std::move(s.value());
+    start_engine(*faults_);
+  }
+  void stop() override {
+    faults_->close();  // completes pending commits
+    stop_engine();
+    faults_.reset();
+  }
+
+  std::unique_ptr<store::FaultInjectingStore> faults_;
 };
 
 }  // namespace jindou::engine

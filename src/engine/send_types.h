@@ -2,16 +2,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "model/error.h"
 #include "model/message.h"
-
-namespace jindou::store {
-class CommitTicket;
-}  // namespace jindou::store
 
 namespace jindou::engine {
 
@@ -40,8 +35,6 @@ struct SendRequest {
   std::string payload;
   // Non-empty: deliver to exactly these uids. Without a channel the message is not stored.
   std::vector<std::string> subscribers;
-  // Set by Engine::send_batch: the batch's stored messages go into one group commit.
-  std::shared_ptr<store::CommitTicket> ticket;
 };
 
 struct SendResult {

@@ -15,14 +15,6 @@ class StreamTest : public EngineTest {
     EngineTest::SetUp();
     ASSERT_TRUE(add_members(g_, MemberRole::kSubscriber, {"bot", "reader"}).ok());
   }
-  // Polls `condition` for up to 10 s.
-  static bool Eventually(const std::function<bool()>& condition) {
-    for (int i = 0; i < 1000; ++i) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
   SendResult open(std::string client_msg_no = {}) {
     SendRequest r = http("bot", "g", kChannelGroup);
     r.client_msg_no = std::move(client_msg_no);

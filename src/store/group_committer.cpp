@@ -5,17 +5,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <optional>
-
 namespace jindou::store {
 
-GroupCommitter::GroupCommitter(WriteGroup write, size_t max_group_ops, SyncWritten sync,
-                               std::chrono::milliseconds max_ticket_wait)
-    : write_(std::move(write)),
-      max_group_ops_(max_group_ops),
-      sync_(std::move(sync)),
-      max_ticket_wait_(max_ticket_wait) {
+GroupCommitter::GroupCommitter(WriteGroup write, size_t max_group_ops, SyncWritten sync)
+    : write_(std::move(write)), max_group_ops_(max_group_ops), sync_(std::move(sync)) {
   if (sync_) sync_thread_ = std::thread([this] { run_sync(); });
   thread_ = std::thread([this] { run(); });
 }
@@ -53,12 +46,6 @@ void GroupCommitter::stop() {
   if (sync_thread_.joinable()) sync_thread_.join();
 }
 
-void GroupCommitter::drop_item(CommitTicket& ticket) {
-  ticket.settle(1);
-  std::lock_guard lock(mu_);  // a waiting commit thread re-checks under this lock
-  cv_.notify_one();
-}
-
 uint64_t GroupCommitter::groups_written() const {
   std::lock_guard lock(mu_);
   return groups_;
@@ -87,10 +74,7 @@ void raise_priority() {
 void GroupCommitter::report(std::vector<Pending>& group, const Status& result) {
   {
     std::lock_guard lock(mu_);
-    if (!result.ok() && failure_.ok()) {
-      failure_ = result;
-      cv_.notify_one();  // a commit thread waiting for a ticket stops waiting
-    }
+    if (!result.ok() && failure_.ok()) failure_ = result;
     ++groups_;
     if (group.size() > largest_) largest_ = group.size();
   }
@@ -108,35 +92,12 @@ void GroupCommitter::run() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;  // stopping and drained
       size_t ops = 0;
-      // Tickets with a part in this group: the group stays open until none has items to come.
-      std::vector<const CommitTicket*> tickets;
-      std::optional<std::chrono::steady_clock::time_point> waiting_since;
-      const auto incomplete = [&] {
-        std::erase_if(tickets, [](const CommitTicket* t) { return t->outstanding() <= 0; });
-        return !tickets.empty();
-      };
-      for (;;) {
-        while (!queue_.empty() &&
-               (group.empty() || ops + queue_.front().writes.size() <= max_group_ops_ ||
-                incomplete())) {
-          Pending& next = queue_.front();
-          ops += next.writes.size();
-          for (const auto& t : next.writes.tickets()) {
-            t.ticket->settle(t.items);
-            tickets.push_back(t.ticket.get());
-          }
-          group.push_back(std::move(next));
-          queue_.pop_front();
-        }
-        if (stopping_ || !failure_.ok() || !incomplete()) break;
-        // The rest of a ticket is being built on a shard and arrives within its turn. Under a
-        // stream of batches from many callers tickets could chain without end: the wait is
-        // bounded (a batch may then span two group commits).
-        if (!waiting_since) waiting_since = std::chrono::steady_clock::now();
-        const bool woke = cv_.wait_until(lock, *waiting_since + max_ticket_wait_, [&] {
-          return stopping_ || !failure_.ok() || !queue_.empty() || !incomplete();
-        });
-        if (!woke) break;
+      // Everything pending, up to the ops limit (a group always takes at least one set).
+      while (!queue_.empty() &&
+             (group.empty() || ops + queue_.front().writes.size() <= max_group_ops_)) {
+        ops += queue_.front().writes.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
       }
       failed = failure_;
     }

@@ -11,7 +11,6 @@
 // destructor) writes and syncs what is pending and joins.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -38,19 +37,12 @@ class GroupCommitter {
 
   // `max_group_ops`: ops per write (bounds one write's memory; the rest goes in the next write).
   // `sync` empty: each write is durable by itself (or durability is not asked for).
-  // `max_ticket_wait`: how long a group may wait for the rest of its tickets. Normally the rest
-  // arrives within one turn of an io thread; the bound matters only when batches from many
-  // callers keep bringing new tickets into a waiting group, and for a lost item.
-  static constexpr std::chrono::milliseconds kMaxTicketWait{50};
-  GroupCommitter(WriteGroup write, size_t max_group_ops, SyncWritten sync = {},
-                 std::chrono::milliseconds max_ticket_wait = kMaxTicketWait);
+  GroupCommitter(WriteGroup write, size_t max_group_ops, SyncWritten sync = {});
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   void submit(WriteSet writes, std::function<void(const Status&)> done);
-  // One item of `ticket` will not be submitted (refused, a duplicate, not stored).
-  void drop_item(CommitTicket& ticket);
   void stop();
 
   uint64_t groups_written() const;
@@ -69,7 +61,6 @@ class GroupCommitter {
   WriteGroup write_;
   const size_t max_group_ops_;
   SyncWritten sync_;
-  const std::chrono::milliseconds max_ticket_wait_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;

@@ -265,6 +265,9 @@ rocksdb::ColumnFamilyHandle* RocksStore::cf(Column c) const {
 }
 
 Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group) {
+  if (options_.write_fault) {
+    if (Status injected = options_.write_fault(group.size()); !injected.ok()) return injected;
+  }
   // Message rows (msg, msg_id, client_no) are unique keys that are only ever put, so their
   // order inside the batch is free: sorted, each memtable insert lands next to the previous
   // one instead of searching the skiplist from the top. Everything else keeps its order.
@@ -359,6 +362,9 @@ Status RocksStore::write_group(const std::vector<GroupCommitter::Pending>& group
 
 Status RocksStore::sync_written() {
   if (options_.before_sync) options_.before_sync();
+  if (options_.sync_fault) {
+    if (Status injected = options_.sync_fault(); !injected.ok()) return injected;
+  }
   // Everything written before this snapshot is in the WAL that SyncWAL() makes durable.
   const rocksdb::Snapshot* raw = db_->GetSnapshot();
   rocksdb::DB* db = db_.get();
@@ -374,10 +380,6 @@ Status RocksStore::sync_written() {
 std::shared_ptr<const rocksdb::Snapshot> RocksStore::read_view() const {
   std::lock_guard lock(view_mu_);
   return durable_view_;
-}
-
-void RocksStore::drop_item(CommitTicket& ticket) {
-  if (committer_) committer_->drop_item(ticket);
 }
 
 void RocksStore::commit(WriteSet writes, CommitCallback done) {
@@ -523,14 +525,11 @@ Result<std::vector<Message>> RocksStore::messages_by_client_msg_no(const Channel
   return out;
 }
 
-Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, uint64_t to,
-                                    bool descending, size_t limit, size_t max_bytes) {
-  const std::string lower_key = message_key(channel, from);
-  const std::string upper_key = to == 0 ? channel_end(channel) : message_key(channel, to);
-  BoundedIterator it(*db_, read_view(), cf(Column::kMessage), lower_key, upper_key);
-  ScanResult result;
+Status RocksStore::visit_messages(std::string lower_key, std::string upper_key, bool descending,
+                                  const std::function<bool(Message&&)>& visit) {
+  BoundedIterator it(*db_, read_view(), cf(Column::kMessage), std::move(lower_key),
+                     std::move(upper_key));
   const int64_t t = now();
-  size_t bytes = 0;
   if (descending) {
     it->SeekToLast();
   } else {
@@ -540,14 +539,29 @@ Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, ui
     auto m = decode_message(it->key().ToStringView(), it->value().ToStringView());
     if (!m) return Error::internal("stored message is unreadable");
     if (!visible(*m, t)) continue;
-    if (result.messages.size() == limit || (!result.messages.empty() && bytes >= max_bytes)) {
-      result.more = true;
-      break;
-    }
-    bytes += m->payload.size();
-    result.messages.push_back(std::move(*m));
+    if (!visit(std::move(*m))) break;
   }
   if (!it->status().ok()) return to_error(it->status());
+  return {};
+}
+
+Result<ScanResult> RocksStore::scan(const ChannelKey& channel, uint64_t from, uint64_t to,
+                                    bool descending, size_t limit, size_t max_bytes) {
+  ScanResult result;
+  size_t bytes = 0;
+  Status s = visit_messages(
+      message_key(channel, from), to == 0 ? channel_end(channel) : message_key(channel, to),
+      descending, [&](Message&& m) {
+        // One visible message past the page says that there are more.
+        if (result.messages.size() == limit || (!result.messages.empty() && bytes >= max_bytes)) {
+          result.more = true;
+          return false;
+        }
+        bytes += m.payload.size();
+        result.messages.push_back(std::move(m));
+        return true;
+      });
+  if (!s.ok()) return s.error();
   if (descending) std::reverse(result.messages.begin(), result.messages.end());
   return result;
 }
@@ -592,21 +606,7 @@ Status RocksStore::for_each_in_channel(const ChannelKey& channel, bool descendin
       lower_key = message_key(channel, start_exclusive + 1);
     }
   }
-  BoundedIterator it(*db_, read_view(), cf(Column::kMessage), lower_key, upper_key);
-  const int64_t t = now();
-  if (descending) {
-    it->SeekToLast();
-  } else {
-    it->SeekToFirst();
-  }
-  for (; it->Valid(); descending ? it->Prev() : it->Next()) {
-    auto m = decode_message(it->key().ToStringView(), it->value().ToStringView());
-    if (!m) return Error::internal("stored message is unreadable");
-    if (!visible(*m, t)) continue;
-    if (!visit(std::move(*m))) break;
-  }
-  if (!it->status().ok()) return to_error(it->status());
-  return {};
+  return visit_messages(std::move(lower_key), std::move(upper_key), descending, visit);
 }
 
 Result<int64_t> RocksStore::max_message_id() {

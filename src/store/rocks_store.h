@@ -39,6 +39,11 @@ struct RocksStoreOptions {
   size_t max_group_ops = 200000;              // ops in one group commit
   std::function<int64_t()> clock;             // Unix seconds; default: system clock
   std::function<void()> before_sync;          // tests: runs on the sync thread before each sync
+  // Failure points for tests (store/fault_injecting_store.h). Each runs on the committer's
+  // thread before a group write (told how many write sets the group holds) or before a sync;
+  // an error fails that write or sync as a disk error would, with everything that follows.
+  std::function<Status(size_t write_sets)> write_fault;
+  std::function<Status()> sync_fault;
 };
 
 class RocksStore final : public Store {
@@ -51,7 +56,6 @@ class RocksStore final : public Store {
   // stop_writes(), then closes the database. Nothing may use the store afterwards.
   void close();
 
-  void drop_item(CommitTicket& ticket) override;
   void commit(WriteSet writes, CommitCallback done) override;
   Status commit_and_wait(WriteSet writes) override;
 
@@ -111,6 +115,10 @@ class RocksStore final : public Store {
   // What reads see: the last durable snapshot (null: everything in the database).
   std::shared_ptr<const rocksdb::Snapshot> read_view() const;
   Status prepare_max_seq_records();
+  // The one loop over stored messages (scan, for_each_in_channel): visits the visible ones with
+  // keys in [lower_key, upper_key), ascending or descending, until `visit` returns false.
+  Status visit_messages(std::string lower_key, std::string upper_key, bool descending,
+                        const std::function<bool(Message&&)>& visit);
   rocksdb::ColumnFamilyHandle* cf(Column c) const;
   bool visible(const Message& m, int64_t now) const;
   bool index_visible(int64_t expires_at, int64_t timestamp, int64_t now) const;

@@ -65,8 +65,6 @@ class Store {
 
   // Makes `writes` durable in the next group commit, then calls `done` (committer thread).
   virtual void commit(WriteSet writes, CommitCallback done) = 0;
-  // One item of `ticket` will not be committed: groups waiting for it may close.
-  virtual void drop_item(CommitTicket& ticket) = 0;
   // commit() and wait; for rare metadata writes and tests.
   virtual Status commit_and_wait(WriteSet writes) = 0;
 

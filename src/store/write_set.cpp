@@ -160,24 +160,10 @@ void WriteSet::append(WriteSet&& other) {
   own_mark_op_.clear();
   for (auto& [k, index] : other.own_mark_op_) own_mark_op_[k] = base + index;
   messages_ += other.messages_;
-  for (auto& t : other.tickets_) {
-    for (int64_t i = 0; i < t.items; ++i) join(t.ticket);
-  }
   other.ops_.clear();
   other.max_seq_op_.clear();
   other.own_mark_op_.clear();
   other.messages_ = 0;
-  other.tickets_.clear();
-}
-
-void WriteSet::join(const std::shared_ptr<CommitTicket>& ticket) {
-  for (auto& t : tickets_) {
-    if (t.ticket == ticket) {
-      ++t.items;
-      return;
-    }
-  }
-  tickets_.push_back(TicketItems{ticket, 1});
 }
 
 }  // namespace jindou::store

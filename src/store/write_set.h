@@ -2,9 +2,7 @@
 // Store::commit, applied by the group committer as part of one fsync'd RocksDB write.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,24 +37,6 @@ struct UserToken {
   std::string token;
   uint8_t device_level = 0;  // 0 slave, 1 master
   friend bool operator==(const UserToken&, const UserToken&) = default;
-};
-
-// Ties together writes that must land in one group commit although they are built apart (the
-// messages of one /message/sendbatch, spread over channel shards). It counts the items still to
-// come: each is either joined to a write set (WriteSet::join) or dropped (Store::drop_item), and
-// the committer does not close a group that holds part of a ticket while items are still to come.
-class CommitTicket {
- public:
-  explicit CommitTicket(int64_t items) : outstanding_(items) {}
-  CommitTicket(const CommitTicket&) = delete;
-  CommitTicket& operator=(const CommitTicket&) = delete;
-
-  // Items neither in a write set the committer has taken nor dropped.
-  int64_t outstanding() const { return outstanding_.load(std::memory_order_acquire); }
-  void settle(int64_t items) { outstanding_.fetch_sub(items, std::memory_order_acq_rel); }
-
- private:
-  std::atomic<int64_t> outstanding_;
 };
 
 class WriteSet {
@@ -119,14 +99,6 @@ class WriteSet {
   // Moves every op of `other` to the end of this set.
   void append(WriteSet&& other);
 
-  // Records that one item of `ticket` is in this set.
-  void join(const std::shared_ptr<CommitTicket>& ticket);
-  struct TicketItems {
-    std::shared_ptr<CommitTicket> ticket;
-    int64_t items = 0;
-  };
-  const std::vector<TicketItems>& tickets() const { return tickets_; }
-
  private:
   void add(Column c, OpKind k, std::string key, std::string value = {}, uint16_t version_at = 0);
 
@@ -137,7 +109,6 @@ class WriteSet {
   // sender's marks of one write set become one put.
   std::unordered_map<std::string, size_t> own_mark_op_;
   size_t messages_ = 0;
-  std::vector<TicketItems> tickets_;
 };
 
 }  // namespace jindou::store
