@@ -1,7 +1,9 @@
 // Transport-neutral HTTP request/response as the routes see them.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,8 +44,11 @@ struct HttpResponse {
   }
   // `{"status":200}` for endpoints that return nothing.
   static HttpResponse ok() { return json("{\"status\":200}"); }
-  // `{"status":N,"msg":"..."}`, plus `reason_code` for send errors.
+  // `{"status":N,"msg":"..."}`, plus `reason_code` when the error has one (error_body.h).
   static HttpResponse error(const Error& e);
+  // Send and stream errors: `reason_code` always (0 when none applies), and the `index` of the
+  // first bad item of a batch.
+  static HttpResponse send_error(const Error& e, std::optional<size_t> index = std::nullopt);
 };
 
 // Called exactly once, from any thread.
