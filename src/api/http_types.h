@@ -55,4 +55,18 @@ struct HttpResponse {
 using Respond = std::function<void(HttpResponse)>;
 using Handler = std::function<void(HttpRequest& request, Respond respond)>;
 
+// Responds with `error` and returns true when it is set.
+inline bool respond_if_error(const std::optional<Error>& error, const Respond& respond) {
+  if (!error) return false;
+  respond(HttpResponse::error(*error));
+  return true;
+}
+
+// Answers a metadata change: `{"status":200}` or the error.
+inline auto respond_status(Respond respond) {
+  return [respond = std::move(respond)](Status s) {
+    respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+  };
+}
+
 }  // namespace jindou::api

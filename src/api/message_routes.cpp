@@ -1,7 +1,7 @@
 // Routes that send messages: /message/send, /message/sendbatch.
 #include "api/error_body.h"
+#include "api/json_input.h"
 #include "api/message_json.h"
-#include "api/route_helpers.h"
 #include "api/routes.h"
 #include "api/stream_json.h"
 

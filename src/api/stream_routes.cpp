@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "api/json_input.h"
 #include "api/message_json.h"
-#include "api/route_helpers.h"
 #include "api/routes.h"
 #include "api/stream_json.h"
 #include "model/base64.h"
