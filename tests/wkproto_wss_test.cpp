@@ -1,5 +1,5 @@
 // WebSocket over TLS (`wssAddr`, wkproto.md §1.1, §1.3) on the real server: a certificate made at
-// run time (support/test_certificate.h), WkClient with Transport::kWebSocketTls (certificate not
+// run time (testing/test_certificate.h), WkClient with Transport::kWebSocketTls (certificate not
 // verified), messages between wss and tcp clients, and a start that must fail when the
 // certificate or key cannot be used.
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "model/channel.h"
-#include "support/test_certificate.h"
+#include "testing/test_certificate.h"
 #include "wkproto_test.h"
 
 namespace jindou::client {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "config/config_source.h"
 #include "engine/engine.h"
 #include "runtime/executor.h"
 #include "runtime/sharded_counter.h"
@@ -20,6 +21,9 @@ struct ApiLimits {
   size_t max_batch = 1000;              // message.maxBatch
   size_t max_subscribers = 10000;       // uids in one request
   size_t max_query_keys = 1000;         // /messages
+
+  // message.maxPayloadBytes and message.maxBatch (api_options.cpp).
+  static ApiLimits from(config::ConfigSource& source);
 };
 
 struct ApiContext {

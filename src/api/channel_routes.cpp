@@ -1,6 +1,7 @@
 // Channel management: /channel, /channel/info, /channel/delete, subscriber and
 // denylist/allowlist changes, GET /channel/whitelist.
-#include "api/route_helpers.h"
+#include "api/channel_fields.h"
+#include "api/json_input.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
 #include "model/validation.h"

@@ -2,7 +2,8 @@
 #include <chrono>
 #include <fstream>
 
-#include "api/route_helpers.h"
+#include "api/json_input.h"
+#include "api/query_params.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
 #include "model/clock.h"

@@ -2,8 +2,8 @@
 // /conversations/delete. For person chats the conversation's channel_id is the peer's uid.
 #include <charconv>
 
+#include "api/json_input.h"
 #include "api/message_json.h"
-#include "api/route_helpers.h"
 #include "api/routes.h"
 #include "model/validation.h"
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/router.h"
+#include "config/config_source.h"
 
 namespace jindou::api {
 
@@ -31,6 +32,10 @@ struct HttpServerOptions {
   // as max_body_bytes); a request that would pass this is answered 503.
   uint64_t max_pending_body_bytes = 256u << 20;
   uint64_t max_connections = 10000;  // more are refused at accept
+
+  // httpAddr, http.writeTimeout, http.maxPendingBodyBytes; the body limit follows
+  // message.maxPayloadBytes (api_options.cpp).
+  static HttpServerOptions from(config::ConfigSource& source);
 };
 
 class HttpServer {

@@ -1,7 +1,9 @@
 // Transport-neutral HTTP request/response as the routes see them.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,12 +44,29 @@ struct HttpResponse {
   }
   // `{"status":200}` for endpoints that return nothing.
   static HttpResponse ok() { return json("{\"status\":200}"); }
-  // `{"status":N,"msg":"..."}`, plus `reason_code` for send errors.
+  // `{"status":N,"msg":"..."}`, plus `reason_code` when the error has one (error_body.h).
   static HttpResponse error(const Error& e);
+  // Send and stream errors: `reason_code` always (0 when none applies), and the `index` of the
+  // first bad item of a batch.
+  static HttpResponse send_error(const Error& e, std::optional<size_t> index = std::nullopt);
 };
 
 // Called exactly once, from any thread.
 using Respond = std::function<void(HttpResponse)>;
 using Handler = std::function<void(HttpRequest& request, Respond respond)>;
+
+// Responds with `error` and returns true when it is set.
+inline bool respond_if_error(const std::optional<Error>& error, const Respond& respond) {
+  if (!error) return false;
+  respond(HttpResponse::error(*error));
+  return true;
+}
+
+// Answers a metadata change: `{"status":200}` or the error.
+inline auto respond_status(Respond respond) {
+  return [respond = std::move(respond)](Status s) {
+    respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+  };
+}
 
 }  // namespace jindou::api

@@ -23,6 +23,13 @@ Result<json::value> parse_json(std::string_view body) {
   return v;
 }
 
+Result<json::object> body_object(const HttpRequest& request) {
+  auto v = parse_json(request.body);
+  if (!v.ok()) return v.error();
+  if (!v->is_object()) return Error::bad_request("the request body must be a JSON object");
+  return std::move(v->get_object());
+}
+
 const json::value* FieldReader::find(std::string_view key) const {
   auto it = object_.find(key);
   if (it == object_.end() || it->value().is_null()) return nullptr;

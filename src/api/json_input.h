@@ -12,12 +12,15 @@
 #include <string_view>
 #include <vector>
 
+#include "api/http_types.h"
 #include "model/error.h"
 
 namespace jindou::api {
 
 // Parses a request body; malformed JSON is a 400 that says so.
 Result<boost::json::value> parse_json(std::string_view body);
+// The request body as a JSON object, or a 400.
+Result<boost::json::object> body_object(const HttpRequest& request);
 
 class FieldReader {
  public:

@@ -17,12 +17,6 @@ void write_send_result(JsonWriter& w, const engine::SendResult& r) {
   w.end_object();
 }
 
-void write_error(JsonWriter& w, const Error& e) {
-  w.begin_object().field("status", e.status).field("msg", e.message);
-  if (e.reason != ReasonCode::kUnknown) w.field("reason_code", static_cast<int>(e.reason));
-  w.end_object();
-}
-
 Result<engine::SendRequest> parse_send_request(const boost::json::object& body,
                                                const ApiLimits& limits, const std::string& prefix) {
   FieldReader f(body, prefix);

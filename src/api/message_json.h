@@ -15,8 +15,6 @@ namespace jindou::api {
 
 // `{"message_id":N,"message_idstr":"N","message_seq":S,"client_msg_no":"..."}`.
 void write_send_result(JsonWriter& w, const engine::SendResult& r);
-// `{"status":N,"msg":"...","reason_code":R}`.
-void write_error(JsonWriter& w, const Error& e);
 
 // Reads and validates one /message/send body. `prefix` names it in errors ("[3].").
 Result<engine::SendRequest> parse_send_request(const boost::json::object& body,

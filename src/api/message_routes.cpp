@@ -1,23 +1,12 @@
 // Routes that send messages: /message/send, /message/sendbatch.
+#include "api/error_body.h"
+#include "api/json_input.h"
 #include "api/message_json.h"
-#include "api/route_helpers.h"
 #include "api/routes.h"
 #include "api/stream_json.h"
 
 namespace jindou::api {
 namespace {
-
-// Send errors always carry a wkproto reason code (0 when none applies); batch errors also the
-// index of the first bad item.
-HttpResponse send_error(const Error& e, std::optional<size_t> index = std::nullopt) {
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object().field("status", e.status).field("msg", e.message);
-  w.field("reason_code", static_cast<int>(e.reason));
-  if (index) w.field("index", static_cast<uint64_t>(*index));
-  w.end_object();
-  return HttpResponse::json(std::move(body), e.status);
-}
 
 Error chunk_in_batch() {
   return Error::bad_request("stream chunks are sent one at a time, with /message/send");
@@ -25,15 +14,15 @@ Error chunk_in_batch() {
 
 void send_one(ApiContext& ctx, HttpRequest& request, Respond respond) {
   auto body = body_object(request);
-  if (!body.ok()) return respond(send_error(body.error()));
+  if (!body.ok()) return respond(HttpResponse::send_error(body.error()));
   if (const auto* stream_no = body->if_contains("stream_no");
       stream_no != nullptr && !(stream_no->is_string() && stream_no->get_string().empty())) {
     return send_chunk(ctx, *body, respond);
   }
   auto send = parse_send_request(*body, ctx.limits);
-  if (!send.ok()) return respond(send_error(send.error()));
+  if (!send.ok()) return respond(HttpResponse::send_error(send.error()));
   ctx.engine.send(std::move(*send), [respond = std::move(respond)](engine::SendResult r) {
-    if (!r.status.ok()) return respond(send_error(r.status.error()));
+    if (!r.status.ok()) return respond(HttpResponse::send_error(r.status.error()));
     std::string out;
     JsonWriter w(out);
     write_send_result(w, r);
@@ -44,8 +33,8 @@ void send_one(ApiContext& ctx, HttpRequest& request, Respond respond) {
 // Form A: an array of send bodies -> an array of results in the same order.
 void send_array(ApiContext& ctx, const boost::json::array& items, Respond respond) {
   if (items.size() > ctx.limits.max_batch) {
-    return respond(send_error(Error::too_large("a batch holds at most " +
-                                               std::to_string(ctx.limits.max_batch) + " items")));
+    return respond(HttpResponse::send_error(Error::too_large(
+        "a batch holds at most " + std::to_string(ctx.limits.max_batch) + " items")));
   }
   std::vector<engine::SendRequest> requests;
   requests.reserve(items.size());
@@ -56,7 +45,7 @@ void send_array(ApiContext& ctx, const boost::json::array& items, Respond respon
         items[i].is_object() ? parse_send_request(items[i].get_object(), ctx.limits, prefix)
                              : Result<engine::SendRequest>(Error::bad_request(
                                    "[" + std::to_string(i) + "] must be a JSON object"));
-    if (!r.ok()) return respond(send_error(r.error(), i));
+    if (!r.ok()) return respond(HttpResponse::send_error(r.error(), i));
     if (!r->stream_no.empty()) refused[i] = chunk_in_batch();
     requests.push_back(std::move(*r));
   }
@@ -82,9 +71,7 @@ void send_array(ApiContext& ctx, const boost::json::array& items, Respond respon
       if (r.status.ok()) {
         write_send_result(w, r);
       } else {
-        w.begin_object().field("status", r.status.error().status);
-        w.field("msg", r.status.error().message);
-        w.field("reason_code", static_cast<int>(r.status.error().reason)).end_object();
+        write_error(w, r.status.error(), ReasonCodeField::kAlways);
       }
     }
     w.end_array();
@@ -95,13 +82,13 @@ void send_array(ApiContext& ctx, const boost::json::array& items, Respond respon
 // Form B (WuKongIM v2): one person message from from_uid to each uid of subscribers.
 void send_to_subscribers(ApiContext& ctx, const boost::json::object& body, Respond respond) {
   auto base = parse_send_request(body, ctx.limits);
-  if (!base.ok()) return respond(send_error(base.error()));
+  if (!base.ok()) return respond(HttpResponse::send_error(base.error()));
   if (base->subscribers.empty()) {
-    return respond(send_error(Error::bad_request("subscribers is required")));
+    return respond(HttpResponse::send_error(Error::bad_request("subscribers is required")));
   }
   if (base->subscribers.size() > ctx.limits.max_batch) {
-    return respond(send_error(Error::too_large("subscribers: a batch holds at most " +
-                                               std::to_string(ctx.limits.max_batch) + " items")));
+    return respond(HttpResponse::send_error(Error::too_large(
+        "subscribers: a batch holds at most " + std::to_string(ctx.limits.max_batch) + " items")));
   }
   std::vector<std::string> uids = std::move(base->subscribers);
   base->subscribers.clear();
@@ -135,10 +122,11 @@ void send_to_subscribers(ApiContext& ctx, const boost::json::object& body, Respo
 
 void send_batch(ApiContext& ctx, HttpRequest& request, Respond respond) {
   auto v = parse_json(request.body);
-  if (!v.ok()) return respond(send_error(v.error()));
+  if (!v.ok()) return respond(HttpResponse::send_error(v.error()));
   if (v->is_array()) return send_array(ctx, v->get_array(), std::move(respond));
   if (v->is_object()) return send_to_subscribers(ctx, v->get_object(), std::move(respond));
-  respond(send_error(Error::bad_request("the request body must be a JSON array of messages")));
+  respond(HttpResponse::send_error(
+      Error::bad_request("the request body must be a JSON array of messages")));
 }
 
 }  // namespace

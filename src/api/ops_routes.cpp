@@ -1,6 +1,5 @@
 // Operations: /health, /docs, /docs/openapi.json.
 #include "api/assets.h"
-#include "api/route_helpers.h"
 #include "api/routes.h"
 
 namespace jindou::api {

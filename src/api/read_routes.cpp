@@ -3,8 +3,10 @@
 #include <charconv>
 #include <exception>
 
+#include "api/channel_fields.h"
+#include "api/json_input.h"
 #include "api/message_json.h"
-#include "api/route_helpers.h"
+#include "api/query_params.h"
 #include "api/routes.h"
 #include "api/stream_json.h"
 #include "model/base64.h"

@@ -6,20 +6,7 @@
 
 #include <algorithm>
 
-#include "json/json_writer.h"
-
 namespace jindou::api {
-
-HttpResponse HttpResponse::error(const Error& e) {
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object().field("status", e.status).field("msg", e.message);
-  if (e.reason != ReasonCode::kUnknown) {
-    w.field("reason_code", static_cast<int>(e.reason));
-  }
-  w.end_object();
-  return json(std::move(body), e.status);
-}
 
 void Router::add(std::string method, std::string path, Handler handler, bool is_public) {
   auto& routes = by_path_[path];

@@ -6,6 +6,12 @@
 
 namespace jindou::api {
 
+// A route handler that calls `fn(ctx, request, respond)`.
+template <class Context, class Fn>
+Handler bind_route(Context& ctx, Fn fn) {
+  return [&ctx, fn](HttpRequest& request, const Respond& respond) { fn(ctx, request, respond); };
+}
+
 void add_message_routes(Router& router, ApiContext& ctx);       // sending
 void add_read_routes(Router& router, ApiContext& ctx);          // reading, search, deprecated sync
 void add_channel_routes(Router& router, ApiContext& ctx);       // channels and member lists

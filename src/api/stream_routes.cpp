@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "api/json_input.h"
 #include "api/message_json.h"
-#include "api/route_helpers.h"
 #include "api/routes.h"
 #include "api/stream_json.h"
 #include "model/base64.h"
@@ -14,15 +14,6 @@
 
 namespace jindou::api {
 namespace {
-
-// As send errors: always with a wkproto reason code (0 when none applies).
-HttpResponse stream_error(const Error& e) {
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object().field("status", e.status).field("msg", e.message);
-  w.field("reason_code", static_cast<int>(e.reason)).end_object();
-  return HttpResponse::json(std::move(body), e.status);
-}
 
 void write_stream_result(JsonWriter& w, const engine::StreamResult& r, bool chunk) {
   w.begin_object()
@@ -36,7 +27,7 @@ void write_stream_result(JsonWriter& w, const engine::StreamResult& r, bool chun
 }
 
 void answer_stream(const Respond& respond, const engine::StreamResult& r, bool chunk) {
-  if (!r.status.ok()) return respond(stream_error(r.status.error()));
+  if (!r.status.ok()) return respond(HttpResponse::send_error(r.status.error()));
   std::string out;
   JsonWriter w(out);
   write_stream_result(w, r, chunk);
@@ -46,7 +37,7 @@ void answer_stream(const Respond& respond, const engine::StreamResult& r, bool c
 // The answer to an open: the stream and its anchor (`with_client_msg_no`: also the anchor's
 // client_msg_no, as /stream/open answers).
 void answer_open(const Respond& respond, const engine::SendResult& r, bool with_client_msg_no) {
-  if (!r.status.ok()) return respond(stream_error(r.status.error()));
+  if (!r.status.ok()) return respond(HttpResponse::send_error(r.status.error()));
   std::string out;
   JsonWriter w(out);
   w.begin_object()
@@ -67,19 +58,19 @@ std::optional<Error> stream_no_error(const std::string& stream_no, const std::st
 
 void open_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   auto body = body_object(request);
-  if (!body.ok()) return respond(stream_error(body.error()));
+  if (!body.ok()) return respond(HttpResponse::send_error(body.error()));
   auto send = parse_send_request(*body, ctx.limits);
-  if (!send.ok()) return respond(stream_error(send.error()));
+  if (!send.ok()) return respond(HttpResponse::send_error(send.error()));
   if (!send->stream_no.empty()) {
-    return respond(
-        stream_error(Error::bad_request("stream_no is named by the server: leave it out")));
+    return respond(HttpResponse::send_error(
+        Error::bad_request("stream_no is named by the server: leave it out")));
   }
   if (send->channel_id.empty()) {
-    return respond(stream_error(Error::bad_request("channel_id is required")));
+    return respond(HttpResponse::send_error(Error::bad_request("channel_id is required")));
   }
   if (!send->subscribers.empty()) {
-    return respond(
-        stream_error(Error::bad_request("a stream goes to a channel: leave out subscribers")));
+    return respond(HttpResponse::send_error(
+        Error::bad_request("a stream goes to a channel: leave out subscribers")));
   }
   ctx.engine.open_stream(std::move(*send),
                          [respond](engine::SendResult r) { answer_open(respond, r, true); });
@@ -87,12 +78,13 @@ void open_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
 
 void close_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   auto body = body_object(request);
-  if (!body.ok()) return respond(stream_error(body.error()));
+  if (!body.ok()) return respond(HttpResponse::send_error(body.error()));
   FieldReader f(*body);
   std::string stream_no = f.string("stream_no");
   const int64_t reason = f.integer("end_reason", 0, 0, 1);
-  if (f.error()) return respond(stream_error(*f.error()));
-  if (auto e = stream_no_error(stream_no, "stream_no")) return respond(stream_error(*e));
+  if (f.error()) return respond(HttpResponse::send_error(*f.error()));
+  if (auto e = stream_no_error(stream_no, "stream_no"))
+    return respond(HttpResponse::send_error(*e));
   ctx.engine.close_stream(std::move(stream_no), static_cast<store::StreamEnd>(reason),
                           [respond](engine::StreamResult r) { answer_stream(respond, r, false); });
 }
@@ -106,18 +98,22 @@ void send_chunk(ApiContext& ctx, const boost::json::object& body, const Respond&
   chunk.client_msg_no = f.string("client_msg_no");
   const std::string payload_text = f.string("payload");
   const bool has_payload = f.has("payload");
-  if (f.error()) return respond(stream_error(*f.error()));
-  if (auto e = stream_no_error(chunk.stream_no, "stream_no")) return respond(stream_error(*e));
-  if (!has_payload) return respond(stream_error(Error::bad_request("payload is required")));
+  if (f.error()) return respond(HttpResponse::send_error(*f.error()));
+  if (auto e = stream_no_error(chunk.stream_no, "stream_no"))
+    return respond(HttpResponse::send_error(*e));
+  if (!has_payload)
+    return respond(HttpResponse::send_error(Error::bad_request("payload is required")));
   if (chunk.client_msg_no.size() > 256) {
-    return respond(stream_error(Error::bad_request("client_msg_no is longer than 256 bytes")));
+    return respond(
+        HttpResponse::send_error(Error::bad_request("client_msg_no is longer than 256 bytes")));
   }
   auto payload = base64_decode(payload_text);
-  if (!payload) return respond(stream_error(Error::bad_request("payload is not valid base64")));
+  if (!payload)
+    return respond(HttpResponse::send_error(Error::bad_request("payload is not valid base64")));
   // A chunk reaches v5 clients as one EVENT packet, which must fit wkproto's 1 MiB.
   const size_t limit = std::min(ctx.limits.max_payload_bytes, engine::kMaxChunkBytes);
   if (payload->size() > limit) {
-    return respond(stream_error(
+    return respond(HttpResponse::send_error(
         Error::too_large("payload of a chunk is larger than " + std::to_string(limit) + " bytes")));
   }
   chunk.payload = std::move(*payload);
@@ -131,30 +127,33 @@ namespace {
 // event's client_msg_no; any other type is relayed to the channel's v5 connections.
 void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   auto body = body_object(request);
-  if (!body.ok()) return respond(stream_error(body.error()));
+  if (!body.ok()) return respond(HttpResponse::send_error(body.error()));
   FieldReader f(*body);
   const std::string client_msg_no = f.string("client_msg_no");
   const std::string channel_id = f.string("channel_id");
   const auto channel_type = static_cast<uint8_t>(f.integer("channel_type", 0, 0, 255));
   const std::string from_uid = f.string("from_uid");
   const boost::json::object* event = f.object("event");
-  if (f.error()) return respond(stream_error(*f.error()));
-  if (event == nullptr) return respond(stream_error(Error::bad_request("event is required")));
+  if (f.error()) return respond(HttpResponse::send_error(*f.error()));
+  if (event == nullptr)
+    return respond(HttpResponse::send_error(Error::bad_request("event is required")));
   FieldReader e(*event, "event.");
   std::string id = e.string("id");
   const std::string type = e.string("type");
   const int64_t timestamp = e.integer("timestamp", 0, 0);
-  if (e.error()) return respond(stream_error(*e.error()));
-  if (type.empty()) return respond(stream_error(Error::bad_request("event.type is required")));
-  if (auto err = check_id(channel_id, "channel_id")) return respond(stream_error(*err));
+  if (e.error()) return respond(HttpResponse::send_error(*e.error()));
+  if (type.empty())
+    return respond(HttpResponse::send_error(Error::bad_request("event.type is required")));
+  if (auto err = check_id(channel_id, "channel_id")) return respond(HttpResponse::send_error(*err));
   if (auto err = check_channel_type(channel_type, "channel_type")) {
-    return respond(stream_error(*err));
+    return respond(HttpResponse::send_error(*err));
   }
   if (!from_uid.empty()) {
-    if (auto err = check_id(from_uid, "from_uid")) return respond(stream_error(*err));
+    if (auto err = check_id(from_uid, "from_uid")) return respond(HttpResponse::send_error(*err));
   }
   if (id.size() > 256)
-    return respond(stream_error(Error::bad_request("event.id is longer than 256 bytes")));
+    return respond(
+        HttpResponse::send_error(Error::bad_request("event.id is longer than 256 bytes")));
   // data: a string is taken as its text, anything else as its JSON.
   const boost::json::value* data = event->if_contains("data");
   std::string data_json = data != nullptr ? boost::json::serialize(*data) : std::string("null");
@@ -163,7 +162,7 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
                                               : data_json;
   const size_t limit = std::min(ctx.limits.max_payload_bytes, engine::kMaxEventDataBytes);
   if (data_text.size() > ctx.limits.max_payload_bytes || data_json.size() > limit) {
-    return respond(stream_error(
+    return respond(HttpResponse::send_error(
         Error::too_large("event.data is larger than " + std::to_string(limit) + " bytes")));
   }
 
@@ -181,7 +180,7 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     return;
   }
   if (auto err = stream_no_error(client_msg_no, "client_msg_no")) {
-    return respond(stream_error(*err));
+    return respond(HttpResponse::send_error(*err));
   }
   if (type == engine::kEventTextMessageStart) {
     engine::SendRequest send;

@@ -1,5 +1,5 @@
 // Users: /user/token, /user/device_quit, /user/onlinestatus.
-#include "api/route_helpers.h"
+#include "api/json_input.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
 #include "model/validation.h"

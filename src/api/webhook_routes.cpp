@@ -1,6 +1,7 @@
 // Webhook dead letters: GET /webhook/deadletters, POST /webhook/deadletters/replay,
 // POST /webhook/deadletters/delete.
-#include "api/route_helpers.h"
+#include "api/json_input.h"
+#include "api/query_params.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
 #include "webhook/webhooks.h"

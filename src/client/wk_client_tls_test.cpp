@@ -21,7 +21,7 @@
 #include "client/scripted_peer.h"
 #include "client/wk_client.h"
 #include "proto/codec.h"
-#include "support/test_certificate.h"
+#include "testing/test_certificate.h"
 
 namespace jindou::client {
 namespace {

@@ -1,9 +1,12 @@
+// The client gateway's settings and the configuration keys behind them (GatewayOptions::from).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "config/config_source.h"
 
 namespace jindou::gateway {
 
@@ -32,6 +35,11 @@ struct GatewayOptions {
   size_t max_payload_bytes = 1u << 20;        // message.maxPayloadBytes (decrypted payload)
   std::chrono::milliseconds recv_retry_interval{std::chrono::seconds(60)};
   int recv_retry_max = 5;
+
+  // addr, wsAddr, wssAddr + wssConfig.*, tokenAuthOn, disableEncryption, proxyProtocol,
+  // connIdleTime, delivery.*, connection.maxInflightSends, and the shared message.maxPayloadBytes,
+  // managerToken and cluster.nodeId. A TLS address needs a readable certificate and key.
+  static GatewayOptions from(config::ConfigSource& source);
 };
 
 }  // namespace jindou::gateway

@@ -1,3 +1,6 @@
+// The server's configuration end to end: every layer reading from one source, the server's own
+// keys, and the documentation of every key. Each layer's keys are tested beside the layer
+// (*_options_test.cpp), the value syntaxes and precedence in src/config.
 #include "server/config.h"
 
 #include <gtest/gtest.h>
@@ -5,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
+#include <set>
+#include <sstream>
 
 namespace jindou::server {
 namespace {
@@ -20,26 +26,33 @@ TEST(Config, DefaultsAreTheEmbeddedSingleNode) {
   auto loaded = load_config({});
   ASSERT_TRUE(loaded.ok());
   const Config& c = loaded->config;
+  EXPECT_EQ(c.mode, "debug");
   EXPECT_EQ(c.data_dir, "./wukongimdata");
-  EXPECT_EQ(c.http_addr.to_string(), "0.0.0.0:5001");
-  EXPECT_EQ(c.tcp_addr.port, 5100);
-  EXPECT_EQ(c.ws_addr.port, 5200);
-  EXPECT_TRUE(c.sync_writes);
-  EXPECT_EQ(c.max_payload_bytes, 1 << 20);
-  EXPECT_EQ(c.conn_idle_time, std::chrono::minutes(3));
+  EXPECT_EQ(c.store.path, "./wukongimdata/store");
+  EXPECT_EQ(c.api.http.port, 5001);
+  EXPECT_EQ(c.gateway.tcp.port, 5100);
+  EXPECT_EQ(c.gateway.ws.port, 5200);
+  EXPECT_TRUE(c.store.sync_writes);
+  EXPECT_EQ(c.api.limits.max_payload_bytes, 1u << 20);
+  EXPECT_EQ(c.gateway.idle_timeout, std::chrono::minutes(3));
+  EXPECT_EQ(c.stream_idle_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(c.cluster.node_id, 1);
+  EXPECT_EQ(c.logger_level, "info");
+  EXPECT_FALSE(c.webhook.enabled());
   EXPECT_TRUE(loaded->warnings.empty());
 }
 
-TEST(Config, FileEnvAndFlagsInPrecedence) {
+TEST(Config, EveryLayerReadsTheSameMergedSources) {
   const auto path = write_yaml(R"(
 mode: release
 httpAddr: "127.0.0.1:6001"
 dataDir: /tmp/from-file
 managerToken: file-token
+message:
+  maxPayloadBytes: 2048
 webhook:
   httpAddr: "http://127.0.0.1:8080/webhooks"
   msgNotifyEventPushInterval: 250ms
-  focusEvents: ["msg.notify", "msg.offline"]
 cluster:
   nodeId: 3
   initNodes: ["a:1", "b:2"]
@@ -49,19 +62,25 @@ cluster:
   s.env = {{"WK_DATADIR", "/tmp/from-env"},
            {"WK_MANAGERTOKEN", "env-token"},
            {"WK_CLUSTER_NODEID", "7"}};
-  s.flags = {{"managerToken", "flag-token"}};
+  s.overrides = {{"managerToken", "flag-token"}};
   auto loaded = load_config(s);
   std::filesystem::remove(path);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   const Config& c = loaded->config;
   EXPECT_EQ(c.mode, "release");
-  EXPECT_EQ(c.http_addr.to_string(), "127.0.0.1:6001");
-  EXPECT_EQ(c.data_dir, "/tmp/from-env");    // env beats file
-  EXPECT_EQ(c.manager_token, "flag-token");  // flag beats env
+  EXPECT_EQ(c.api.http.host, "127.0.0.1");
+  EXPECT_EQ(c.data_dir, "/tmp/from-env");  // env beats file
+  EXPECT_EQ(c.store.path, "/tmp/from-env/store");
+  // A key several layers read reaches each of them.
+  EXPECT_EQ(c.api.manager_token, "flag-token");  // flag beats env
+  EXPECT_EQ(c.gateway.manager_token, "flag-token");
   EXPECT_EQ(c.cluster.node_id, 7);
+  EXPECT_EQ(c.gateway.node_id, 7u);
+  EXPECT_EQ(c.api.limits.max_payload_bytes, 2048u);
+  EXPECT_EQ(c.gateway.max_payload_bytes, 2048u);
   EXPECT_EQ(c.cluster.init_nodes, (std::vector<std::string>{"a:1", "b:2"}));
   EXPECT_EQ(c.webhook.push_interval, std::chrono::milliseconds(250));
-  EXPECT_EQ(c.webhook.focus_events, (std::vector<std::string>{"msg.notify", "msg.offline"}));
+  EXPECT_TRUE(loaded->warnings.empty());
 }
 
 TEST(Config, UnknownKeysWarnInvalidValuesFail) {
@@ -70,21 +89,28 @@ TEST(Config, UnknownKeysWarnInvalidValuesFail) {
   s.file_path = path;
   auto loaded = load_config(s);
   ASSERT_TRUE(loaded.ok());
-  EXPECT_EQ(loaded->warnings.size(), 2u);
-  EXPECT_NE(loaded->warnings[0].find("noSuchKey"), std::string::npos);
+  EXPECT_EQ(loaded->warnings,
+            (std::vector<std::string>{"unknown configuration key 'noSuchKey' is ignored",
+                                      "unknown configuration key 'webhook.nope' is ignored"}));
 
   s.env = {{"WK_CLUSTER_NODEID", "5000"}};
   auto bad = load_config(s);
   std::filesystem::remove(path);
   ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().status, 400);
   EXPECT_EQ(bad.error().message,
             "invalid configuration WK_CLUSTER_NODEID: expected an integer between 0 and 1023, "
             "got '5000'");
   EXPECT_FALSE(load_config({{}, {{"WK_HTTPADDR", "nonsense"}}, {}}).ok());
-  EXPECT_FALSE(load_config({{}, {{"WK_STORAGE_SYNCWRITES", "maybe"}}, {}}).ok());
-  EXPECT_FALSE(load_config({{}, {}, {{"connIdleTime", "3 minutes"}}}).ok());
   EXPECT_FALSE(load_config({{}, {}, {{"wssAddr", "0.0.0.0:5210"}}}).ok());  // no certificate
-  EXPECT_FALSE(load_config({{}, {}, {{"connection.maxInflightSends", "1"}}}).ok());
+  EXPECT_FALSE(load_config({{}, {}, {{"mode", "fast"}}}).ok());
+  EXPECT_FALSE(load_config({{}, {}, {{"cluster.slotReplicaCount", "10"}}}).ok());
+}
+
+TEST(Config, AMissingFileIsOneLine) {
+  auto loaded = load_config({"/nonexistent/wk.yaml", {}, {}});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().message.rfind("cannot read config file /nonexistent/wk.yaml: ", 0), 0u);
 }
 
 // WuKongIM keeps its data in <rootDir>/data unless dataDir is given, and a relative logger.dir
@@ -93,6 +119,7 @@ TEST(Config, RootDirAsWukongimReadsIt) {
   auto root_only = load_config({{}, {}, {{"rootDir", "/srv/wk"}, {"logger.dir", "logs"}}});
   ASSERT_TRUE(root_only.ok()) << root_only.error().message;
   EXPECT_EQ(root_only->config.data_dir, "/srv/wk/data");
+  EXPECT_EQ(root_only->config.store.path, "/srv/wk/data/store");
   EXPECT_EQ(root_only->config.logger_dir, "/srv/wk/logs");
 
   auto both = load_config({{}, {{"WK_ROOTDIR", "/srv/wk"}}, {{"dataDir", "/var/lib/x"}}});
@@ -105,11 +132,13 @@ TEST(Config, RootDirAsWukongimReadsIt) {
   EXPECT_EQ(absolute_log->config.data_dir, "r/data");
 
   EXPECT_FALSE(load_config({{}, {}, {{"rootDir", ""}}}).ok());
+  EXPECT_FALSE(load_config({{}, {}, {{"dataDir", ""}}}).ok());
 }
 
 TEST(Config, LoggerLevelAlsoAsWukongimNumbers) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"0", "info"}, {"1", "debug"}, {"2", "info"}, {"3", "warn"}, {"4", "error"}, {"WARN", "warn"}};
+  const std::pair<const char*, const char*> cases[] = {{"0", "info"},  {"1", "debug"},
+                                                       {"2", "info"},  {"3", "warn"},
+                                                       {"4", "error"}, {"WARN", "warn"}};
   for (const auto& [given, level] : cases) {
     auto loaded = load_config({{}, {}, {{"logger.level", given}}});
     ASSERT_TRUE(loaded.ok()) << given;
@@ -119,33 +148,46 @@ TEST(Config, LoggerLevelAlsoAsWukongimNumbers) {
   EXPECT_FALSE(load_config({{}, {}, {{"logger.level", "loud"}}}).ok());
 }
 
-TEST(Config, ConnectionReadAheadLimit) {
-  auto defaults = load_config({});
-  ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->config.max_inflight_sends, 4096);
-  auto set = load_config({{}, {{"WK_CONNECTION_MAXINFLIGHTSENDS", "64"}}, {}});
-  ASSERT_TRUE(set.ok()) << set.error().message;
-  EXPECT_EQ(set->config.max_inflight_sends, 64);
+TEST(Config, StreamIdleTimeoutHasAFloor) {
+  auto loaded = load_config({{}, {{"WK_STREAM_IDLETIMEOUT", "1ms"}}, {}});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.stream_idle_timeout, std::chrono::milliseconds(100));
 }
 
-TEST(Config, Durations) {
-  EXPECT_EQ(parse_duration("500ms"), std::chrono::milliseconds(500));
-  EXPECT_EQ(parse_duration("3m"), std::chrono::minutes(3));
-  EXPECT_EQ(parse_duration("1h30m"), std::chrono::minutes(90));
-  EXPECT_EQ(parse_duration("10"), std::chrono::seconds(10));
-  EXPECT_EQ(parse_duration("0"), std::chrono::milliseconds(0));
-  EXPECT_FALSE(parse_duration("ten seconds"));
-  EXPECT_FALSE(parse_duration("5x"));
-  EXPECT_FALSE(parse_duration(""));
+// The keys of docs/configuration.md's table: every `key` in the first column.
+std::set<std::string> documented_keys() {
+  std::ifstream file(std::string(JINDOU_DOCS_DIR) + "/configuration.md");
+  std::stringstream text;
+  text << file.rdbuf();
+  std::set<std::string> keys;
+  std::string line;
+  bool in_keys = false;
+  const std::regex code("`([A-Za-z0-9.]+)`");
+  while (std::getline(text, line)) {
+    if (line.rfind("## ", 0) == 0) in_keys = line == "## Keys";
+    if (!in_keys || line.rfind("| `", 0) != 0) continue;
+    const std::string first_cell = line.substr(1, line.find('|', 1) - 1);
+    for (std::sregex_iterator it(first_cell.begin(), first_cell.end(), code), end; it != end;
+         ++it) {
+      keys.insert((*it)[1]);
+    }
+  }
+  return keys;
 }
 
-TEST(Config, Addresses) {
-  EXPECT_EQ(parse_address("tcp://0.0.0.0:5100")->port, 5100);
-  EXPECT_EQ(parse_address("ws://127.0.0.1:5200")->host, "127.0.0.1");
-  EXPECT_EQ(parse_address("[::1]:5001")->host, "::1");
-  EXPECT_EQ(parse_address(":5001")->host, "0.0.0.0");
-  EXPECT_FALSE(parse_address("localhost"));
-  EXPECT_FALSE(parse_address("host:99999"));
+TEST(Config, EveryKeyIsDocumentedAndEveryDocumentedKeyIsRead) {
+  config::ConfigSource source = config::ConfigSource::load({});
+  read_config(source);
+  const auto read = source.keys_read();
+  const std::set<std::string> in_code(read.begin(), read.end());
+  const std::set<std::string> in_docs = documented_keys();
+  ASSERT_FALSE(in_docs.empty()) << "no key table in docs/configuration.md";
+  for (const auto& key : in_code) {
+    EXPECT_TRUE(in_docs.contains(key)) << key << " is not in docs/configuration.md";
+  }
+  for (const auto& key : in_docs) {
+    EXPECT_TRUE(in_code.contains(key)) << key << " is documented but no layer reads it";
+  }
 }
 
 }  // namespace

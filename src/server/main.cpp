@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   auto flag = [&](const char* key, const std::string& value) {
-    if (!value.empty()) sources.flags[key] = value;
+    if (!value.empty()) sources.overrides[key] = value;
   };
   for (const auto& kv : overrides) {
     auto eq = kv.find('=');
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "jindou: -o expects key=value, got '%s'\n", kv.c_str());
       return 2;
     }
-    sources.flags[kv.substr(0, eq)] = kv.substr(eq + 1);
+    sources.overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   flag("dataDir", data_dir);
   flag("httpAddr", http_addr);
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   flag("managerToken", manager_token);
   flag("mode", mode);
   flag("logger.level", log_level);
-  if (node_id >= 0) sources.flags["cluster.nodeId"] = std::to_string(node_id);
+  if (node_id >= 0) sources.overrides["cluster.nodeId"] = std::to_string(node_id);
   sources.env = wk_environment();
 
   auto loaded = jindou::server::load_config(sources);

@@ -19,6 +19,14 @@ Server::~Server() {
   shutdown();
 }
 
+namespace {
+
+std::string endpoint(const std::string& host, uint16_t port) {
+  return config::Address{host, port}.to_string();
+}
+
+}  // namespace
+
 void Server::start() {
   const auto data_dir = std::filesystem::path(config_.data_dir);
   std::error_code ec;
@@ -27,12 +35,7 @@ void Server::start() {
     throw std::runtime_error("cannot create data directory " + config_.data_dir + ": " +
                              ec.message());
 
-  store::RocksStoreOptions store_options;
-  store_options.path = (data_dir / "store").string();
-  store_options.sync_writes = config_.sync_writes;
-  store_options.retention_seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(config_.retention).count();
-  auto store = store::RocksStore::open(store_options);
+  auto store = store::RocksStore::open(config_.store);
   if (!store.ok()) throw std::runtime_error(store.error().message);
   store_ = std::move(store.value());
 
@@ -40,21 +43,9 @@ void Server::start() {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   io_ = std::make_unique<runtime::IoPool>(threads);
 
-  webhook::WebhookOptions hooks;
-  hooks.http_addr = config_.webhook.http_addr;
-  hooks.grpc_addr = config_.webhook.grpc_addr;
-  hooks.push_interval = config_.webhook.push_interval;
-  hooks.count_per_push = static_cast<size_t>(config_.webhook.count_per_push);
-  hooks.retry_max_count = config_.webhook.retry_max_count;
-  hooks.focus_events = config_.webhook.focus_events;
-  hooks.secret = config_.webhook.secret;
-  hooks.request_timeout = config_.webhook.request_timeout;
-  hooks.max_backlog = static_cast<size_t>(config_.webhook.max_backlog);
-  hooks.max_dead_letters = static_cast<size_t>(config_.webhook.max_dead_letters);
-  webhooks_ = std::make_unique<webhook::Webhooks>(std::move(hooks), *store_);
+  webhooks_ = std::make_unique<webhook::Webhooks>(config_.webhook, *store_);
 
-  engine::EngineOptions engine_options;
-  engine_options.conversations = config_.conversation_on;
+  engine::EngineOptions engine_options = config_.engine;
   engine_options.events = webhooks_->event_log_options();
   engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->executors(),
                                              config_.cluster.node_id, nullptr);
@@ -75,50 +66,23 @@ void Server::start() {
                       [this, i] { engine_->attach_current_thread(static_cast<int>(i)); });
   }
 
-  api::ApiLimits limits;
-  limits.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
-  limits.max_batch = static_cast<size_t>(config_.max_batch);
+  const api::ApiOptions& api = config_.api;
   slow_reads_ = std::make_unique<runtime::ThreadExecutor>();
   api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{
-      *engine_, limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr, {}});
-  router_ = std::make_unique<api::Router>(config_.manager_token);
+      *engine_, api.limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr, {}});
+  router_ = std::make_unique<api::Router>(api.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
-  api::HttpServerOptions http_options;
-  http_options.host = config_.http_addr.host;
-  http_options.port = config_.http_addr.port;
-  // Room for a full batch of base64 payloads would be unbounded; 16 MiB or one maximal message.
-  http_options.max_body_bytes =
-      std::max<size_t>(16u << 20, static_cast<size_t>(config_.max_payload_bytes) / 3 * 4 + 65536);
-  http_options.max_pending_body_bytes = static_cast<uint64_t>(config_.http_max_pending_body_bytes);
-  http_options.write_timeout_seconds = static_cast<int>(std::min<int64_t>(
-      std::chrono::ceil<std::chrono::seconds>(config_.http_write_timeout).count(), 86400));
-  http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, http_options);
+  const std::string http_addr = endpoint(api.http.host, api.http.port);
+  http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, api.http);
   api_context_->http_connections = [http = http_.get()] { return http->connections_open(); };
   try {
     http_->start();
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot listen on httpAddr " + config_.http_addr.to_string() + ": " +
-                             e.what());
+    throw std::runtime_error("cannot listen on httpAddr " + http_addr + ": " + e.what());
   }
 
-  gateway::GatewayOptions gw;
-  gw.tcp = {config_.tcp_addr.host, config_.tcp_addr.port};
-  gw.ws = {config_.ws_addr.host, config_.ws_addr.port};
-  if (config_.wss_addr)
-    gw.wss = gateway::ListenAddress{config_.wss_addr->host, config_.wss_addr->port};
-  gw.wss_cert_file = config_.wss_cert_file;
-  gw.wss_key_file = config_.wss_key_file;
-  gw.token_auth_on = config_.token_auth_on;
-  gw.disable_encryption = config_.disable_encryption;
-  gw.trust_proxy_protocol = config_.proxy_protocol;
-  gw.max_payload_bytes = static_cast<size_t>(config_.max_payload_bytes);
-  gw.manager_token = config_.manager_token;
-  gw.node_id = config_.cluster.node_id;
-  gw.idle_timeout = config_.conn_idle_time;
-  gw.recv_retry_interval = config_.delivery_retry_interval;
-  gw.recv_retry_max = static_cast<int>(config_.delivery_retry_max);
-  gw.max_inflight_sends = static_cast<size_t>(config_.max_inflight_sends);
+  const gateway::GatewayOptions& gw = config_.gateway;
   gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw);
   api_context_->client_counters = gateway_->counters().named();
   gateway_->start();
@@ -126,16 +90,16 @@ void Server::start() {
 
   spdlog::info("jindou started: node {}, {} io threads, data in {}", config_.cluster.node_id,
                threads, config_.data_dir);
-  spdlog::info("HTTP API on {}, clients on tcp {} and ws {}{}", config_.http_addr.to_string(),
-               config_.tcp_addr.to_string(), config_.ws_addr.to_string(),
-               config_.wss_addr ? " and wss " + config_.wss_addr->to_string() : std::string());
-  if (config_.token_auth_on) {
+  spdlog::info("HTTP API on {}, clients on tcp {} and ws {}{}", http_addr,
+               endpoint(gw.tcp.host, gw.tcp.port), endpoint(gw.ws.host, gw.ws.port),
+               gw.wss ? " and wss " + endpoint(gw.wss->host, gw.wss->port) : std::string());
+  if (gw.token_auth_on) {
     spdlog::info("client token authentication is on");
   }
-  if (config_.manager_token.empty()) {
+  if (api.manager_token.empty()) {
     spdlog::warn("managerToken is not set: the HTTP API accepts requests without a token");
   }
-  if (!config_.sync_writes) {
+  if (!config_.store.sync_writes) {
     spdlog::warn("storage.syncWrites is false: acknowledged messages can be lost on power failure");
   }
 }

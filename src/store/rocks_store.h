@@ -17,6 +17,7 @@
 #include <string>
 
 #include "store/group_committer.h"
+#include "store/rocks_store_options.h"
 #include "store/store.h"
 
 namespace rocksdb {
@@ -29,22 +30,6 @@ struct ReadOptions;
 }  // namespace rocksdb
 
 namespace jindou::store {
-
-struct RocksStoreOptions {
-  std::string path;
-  bool sync_writes = true;        // fsync before a commit completes
-  int64_t retention_seconds = 0;  // 0 = keep forever
-  size_t block_cache_bytes = 128u << 20;
-  size_t memtable_budget_bytes = 256u << 20;  // all column families together
-  size_t max_group_ops = 200000;              // ops in one group commit
-  std::function<int64_t()> clock;             // Unix seconds; default: system clock
-  std::function<void()> before_sync;          // tests: runs on the sync thread before each sync
-  // Failure points for tests (store/fault_injecting_store.h). Each runs on the committer's
-  // thread before a group write (told how many write sets the group holds) or before a sync;
-  // an error fails that write or sync as a disk error would, with everything that follows.
-  std::function<Status(size_t write_sets)> write_fault;
-  std::function<Status()> sync_fault;
-};
 
 class RocksStore final : public Store {
  public:

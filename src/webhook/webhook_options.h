@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config_source.h"
+
 namespace jindou::webhook {
 
 inline constexpr const char* kEventMsgNotify = "msg.notify";
@@ -31,6 +33,9 @@ struct WebhookOptions {
   // Retry pauses: first, doubling up to the cap.
   std::chrono::milliseconds retry_backoff{1000};
   std::chrono::milliseconds retry_backoff_cap{60000};
+
+  // webhook.*: every field but the retry pauses, which follow the documented schedule.
+  static WebhookOptions from(config::ConfigSource& source);
 
   bool enabled() const { return !http_addr.empty() || !grpc_addr.empty(); }
   bool focused(std::string_view event) const {

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "support/http_client.h"
-#include "support/test_certificate.h"
+#include "testing/test_certificate.h"
 
 extern char** environ;
 

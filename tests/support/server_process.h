@@ -34,7 +34,7 @@ struct ServerOptions {
   // path) lands in root_dir(): the server runs with root_dir() as its working directory.
   bool pass_data_dir = true;
   // Also listen for WebSocket over TLS: a fresh self-signed certificate
-  // (support/test_certificate.h) is written to root_dir() and passed with
+  // (testing/test_certificate.h) is written to root_dir() and passed with
   // -o wssAddr=<free port>, -o wssConfig.certFile and -o wssConfig.keyFile.
   bool wss = false;
   // How long start() waits for /health.

@@ -1,4 +1,4 @@
-#include "support/test_certificate.h"
+#include "testing/test_certificate.h"
 
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
