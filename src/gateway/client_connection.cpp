@@ -3,20 +3,26 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
-#include <algorithm>
-
-#include "gateway/gateway.h"
+#include "engine/engine.h"
+#include "model/clock.h"
 
 namespace jindou::gateway {
 
 namespace asio = boost::asio;
 
-ClientConnection::ClientConnection(Gateway& gateway, asio::io_context& context, size_t executor,
-                                   uint64_t id, std::string transport, std::string remote,
-                                   bool accept_proxy)
+ClientConnection::ClientConnection(const SessionContext& session, asio::io_context& context,
+                                   size_t executor, uint64_t id, std::string transport,
+                                   std::string remote, bool accept_proxy, OutboxFraming framing)
     : context_(context),
-      gateway_(gateway),
-      decoder_(proto::DecoderOptions{proto::Side::kServer, proto::kLatestVersion, accept_proxy}) {
+      ctx_(session),
+      session_(SessionTimeouts{session.options.preauth_timeout, session.options.idle_timeout},
+               Clock::now()),
+      decoder_(proto::DecoderOptions{proto::Side::kServer, proto::kLatestVersion, accept_proxy}),
+      sendacks_(session.options.max_inflight_sends),
+      resends_(RecvResendOptions{
+          session.options.max_unacked_recvs, session.options.max_unacked_recv_bytes,
+          session.options.recv_retry_interval, session.options.recv_retry_max}),
+      outbox_(session.options.max_outbound_bytes, framing) {
   info_.id = id;
   info_.executor = executor;
   info_.transport = std::move(transport);
@@ -26,45 +32,63 @@ ClientConnection::ClientConnection(Gateway& gateway, asio::io_context& context, 
 ClientConnection::~ClientConnection() = default;
 
 void ClientConnection::start() {
-  gateway_.counters().connections_accepted.add();
+  ctx_.counters.connections_accepted.add();
   start_reading();
 }
 
+// --- input -----------------------------------------------------------------------------------
+
 void ClientConnection::on_bytes(const char* data, size_t n) {
-  if (state_ == State::kClosed) return;
-  last_inbound_ = Clock::now();
-  gateway_.counters().in_bytes.add(n);
-  if (state_ == State::kClosing) return;  // nothing is processed after a refusal or kick
+  if (session_.closed()) return;
+  session_.heard_from_client(Clock::now());
+  ctx_.counters.in_bytes.add(n);
+  if (!session_.buffers_input()) return;  // nothing is processed after a refusal or kick
   decoder_.append(data, n);
   handle_input();
 }
 
 void ClientConnection::handle_input() {
-  const size_t max_inflight = gateway_.options().max_inflight_sends;
-  while (acks_.size() < max_inflight) {
+  while (session_.reads_packets() && !sendacks_.full()) {
     auto r = decoder_.next(packet_);
     if (r.need_more()) break;
     if (r.failed()) {
-      gateway_.counters().protocol_errors.add();
+      ctx_.counters.protocol_errors.add();
       close("protocol error: " + r.error);
       return;
     }
-    if (!proxy_applied_ && decoder_.proxy_header()) {
+    if (session_.state() == SessionState::kPreAuth && decoder_.proxy_header()) {
       // A trusted load balancer's PROXY header names the real client (before CONNECT).
-      proxy_applied_ = true;
       const auto& p = *decoder_.proxy_header();
       if (p.has_address) info_.remote = p.source_ip + ":" + std::to_string(p.source_port);
     }
-    gateway_.counters().in_packets.add();
+    ctx_.counters.in_packets.add();
     handle(packet_);
-    if (state_ == State::kClosed || state_ == State::kClosing) break;
   }
 }
 
+bool ClientConnection::pause_reading_if_busy() {
+  if (session_.state() == SessionState::kAuthenticating) {
+    read_paused_ = true;  // the CONNECT's verdict decides what becomes of the rest
+    return true;
+  }
+  if (!sendacks_.full()) return false;
+  read_paused_ = true;  // the client keeps its bytes (TCP flow control) until acks drain
+  ctx_.counters.read_pauses.add();
+  return true;
+}
+
+void ClientConnection::resume_input() {
+  read_paused_ = false;
+  // Packets decoded but held back go first.
+  handle_input();
+  if (session_.closed() || pause_reading_if_busy()) return;
+  resume_reading();
+}
+
 void ClientConnection::handle(proto::Packet& packet) {
-  if (state_ == State::kPreAuth) {
+  if (session_.state() == SessionState::kPreAuth) {
     if (auto* connect = std::get_if<proto::Connect>(&packet)) return handle_connect(*connect);
-    gateway_.counters().protocol_errors.add();
+    ctx_.counters.protocol_errors.add();
     return close(std::string("the first packet must be CONNECT, got ") +
                  std::string(proto::packet_name(proto::type_of(packet))));
   }
@@ -72,7 +96,8 @@ void ClientConnection::handle(proto::Packet& packet) {
     case proto::PacketType::kSend:
       return handle_send(std::get<proto::Send>(packet));
     case proto::PacketType::kRecvack:
-      return handle_recvack(std::get<proto::Recvack>(packet));
+      resends_.acknowledge(std::get<proto::Recvack>(packet).message_id);
+      return;
     case proto::PacketType::kPing: {
       std::string pong;
       proto::encode(proto::Pong{}, info_.version, pong);
@@ -87,32 +112,15 @@ void ClientConnection::handle(proto::Packet& packet) {
   }
 }
 
-void ClientConnection::handle_recvack(const proto::Recvack& ack) {
-  if (unacked_live_ == 0 || recvack_allowance_ == 0) return;  // e.g. acks of no_persist RECVs
-  --recvack_allowance_;
-  for (auto& u : unacked_) {  // usually the first live entry
-    if (u.message && u.message_id == ack.message_id) {
-      forget_unacked(u);
-      u.message.reset();
-      break;
-    }
-  }
-  while (!unacked_.empty() && !unacked_.front().message) unacked_.pop_front();
-}
-
 // --- sending ---------------------------------------------------------------------------------
 
 void ClientConnection::answer_send(uint8_t flags, uint32_t client_seq, ReasonCode reason) {
-  proto::Sendack ack;
-  ack.flags = flags;
-  ack.client_seq = client_seq;
-  ack.reason_code = reason;
-  acks_.push_back(AckSlot{flags, client_seq, true, 0, 0, reason});
-  complete_ack(ack_base_ + acks_.size() - 1, engine::SendResult{});
+  sendacks_.take_answered(flags, client_seq, reason);
+  release_sendacks();
 }
 
 void ClientConnection::handle_send(proto::Send& send) {
-  gateway_.counters().client_sends.add();
+  ctx_.counters.client_sends.add();
   const uint8_t flags = send.flags & proto::kFlagMask;
   if (send.legacy_stream) return answer_send(flags, send.client_seq, ReasonCode::kNotSupportHeader);
   std::string payload;
@@ -123,7 +131,7 @@ void ClientConnection::handle_send(proto::Send& send) {
   } else {
     payload = std::move(send.payload);
   }
-  if (payload.size() > gateway_.options().max_payload_bytes) {
+  if (payload.size() > ctx_.options.max_payload_bytes) {
     return answer_send(flags, send.client_seq, ReasonCode::kNotAllowSend);
   }
   if (send.channel_type == 0 || send.channel_type > kChannelAgentGroup) {
@@ -147,95 +155,45 @@ void ClientConnection::handle_send(proto::Send& send) {
   request.topic = std::move(send.topic);
   request.payload = std::move(payload);
 
-  acks_.push_back(AckSlot{flags, send.client_seq, false, 0, 0, ReasonCode::kSuccess});
-  const uint64_t slot = ack_base_ + acks_.size() - 1;
+  const uint64_t slot = sendacks_.take(flags, send.client_seq);
   std::weak_ptr<ClientConnection> weak = shared_from_this();
-  engine::Engine& engine = gateway_.engine();
+  engine::Engine& engine = ctx_.engine;
   const size_t executor = info_.executor;
   engine.send(std::move(request), [weak, slot, &engine, executor](engine::SendResult result) {
     engine.post(executor, [weak, slot, result = std::move(result)] {
-      if (auto self = weak.lock()) self->complete_ack(slot, result);
+      if (auto self = weak.lock()) self->complete_send(slot, result);
     });
   });
 }
 
-void ClientConnection::complete_ack(uint64_t slot, const engine::SendResult& result) {
-  if (state_ == State::kClosed || slot < ack_base_ || slot - ack_base_ >= acks_.size()) return;
-  AckSlot& s = acks_[slot - ack_base_];
-  if (!s.ready) {
-    s.ready = true;
-    if (result.status.ok()) {
-      s.message_id = result.message_id;
-      s.message_seq = static_cast<uint32_t>(result.message_seq);
-      s.reason = ReasonCode::kSuccess;
-    } else {
-      s.reason = result.status.error().reason == ReasonCode::kUnknown
-                     ? ReasonCode::kSystemError
-                     : result.status.error().reason;
-    }
-  }
-  // SENDACKs leave in the order of their SENDs.
-  while (!acks_.empty() && acks_.front().ready) {
-    const AckSlot& a = acks_.front();
-    std::string out;
-    proto::encode(proto::Sendack{a.flags, a.message_id, a.client_seq, a.message_seq, a.reason},
-                  info_.version, out);
-    acks_.pop_front();
-    ++ack_base_;
-    if (!queue_packet(std::move(out))) return;  // closed: acks_ is gone
-  }
-  if (close_when_acked_ && acks_.empty()) {
-    close_when_acked_ = false;
-    close_after_flush_ = true;
-    schedule_flush();
-  }
-  if (read_paused_ && acks_.size() < gateway_.options().max_inflight_sends / 2 &&
-      state_ == State::kAuthenticated) {
-    read_paused_ = false;
-    // SENDs decoded but held back when the limit was reached go first.
-    handle_input();
-    if (state_ == State::kClosed || pause_reading_if_busy()) return;
-    resume_reading();
-  }
+void ClientConnection::complete_send(uint64_t slot, const engine::SendResult& result) {
+  if (session_.closed()) return;
+  sendacks_.complete(slot, result);
+  release_sendacks();
 }
 
-bool ClientConnection::pause_reading_if_busy() {
-  if (acks_.size() < gateway_.options().max_inflight_sends) return false;
-  read_paused_ = true;  // the client keeps its bytes (TCP flow control) until acks drain
-  gateway_.counters().read_pauses.add();
-  return true;
+void ClientConnection::release_sendacks() {
+  while (auto ack = sendacks_.release()) {
+    std::string out;
+    proto::encode(*ack, info_.version, out);
+    if (!queue_packet(std::move(out))) return;  // closed
+  }
+  if (sendacks_.empty() && session_.sends_answered()) schedule_flush();
+  if (read_paused_ && sendacks_.drained_enough() && session_.authenticated()) resume_input();
 }
 
 // --- delivery --------------------------------------------------------------------------------
 
 void ClientConnection::deliver(const std::shared_ptr<const Message>& message) {
-  if (state_ != State::kAuthenticated) return;
+  if (!session_.authenticated()) return;
   if (!append_recv(*message)) return;
-  gateway_.counters().recvs_sent.add();
-  if (!message->header.no_persist) {
-    // Kept for resending: re-encoding gives the same bytes (same key and IV on this connection).
-    const auto& opt = gateway_.options();
-    if (unacked_.size() >= 2 * opt.max_unacked_recvs) {
-      // Acknowledged entries behind an unacknowledged one: drop them (amortised, keeps order).
-      std::erase_if(unacked_, [](const Unacked& u) { return !u.message; });
-    }
-    // Over the count or byte budget the oldest are no longer resent (the client can still
-    // sync them).
-    while (!unacked_.empty() &&
-           (unacked_live_ >= opt.max_unacked_recvs ||
-            unacked_bytes_ + message->payload.size() > opt.max_unacked_recv_bytes)) {
-      if (unacked_.front().message) forget_unacked(unacked_.front());
-      unacked_.pop_front();
-    }
-    unacked_.push_back(
-        Unacked{message, message->message_id, 0, Clock::now() + opt.recv_retry_interval});
-    ++unacked_live_;
-    unacked_bytes_ += message->payload.size();
-  }
+  ctx_.counters.recvs_sent.add();
+  // Kept for resending: re-encoding gives the same bytes (same key and IV on this connection).
+  if (!message->header.no_persist) resends_.keep(message, Clock::now());
 }
 
 void ClientConnection::deliver_event(const std::shared_ptr<const engine::ClientEvent>& event) {
-  if (state_ != State::kAuthenticated || info_.version < 5) return;
+  if (!session_.authenticated() || info_.version < 5) return;
   proto::Event packet;
   packet.id = event->id;
   packet.type = event->type;
@@ -251,7 +209,7 @@ void ClientConnection::deliver_event(const std::shared_ptr<const engine::ClientE
   }
   std::string out;
   proto::encode(packet, info_.version, out);
-  if (queue_packet(std::move(out))) gateway_.counters().events_sent.add();
+  if (queue_packet(std::move(out))) ctx_.counters.events_sent.add();
 }
 
 bool ClientConnection::append_recv(const Message& m) {
@@ -300,12 +258,12 @@ bool ClientConnection::append_recv(const Message& m) {
   }
   const size_t size = proto::encoded_size(recv, info_.version);
   if (size > 1 + 3 + proto::kMaxRemainingLength) return too_large_for_recv(m);
-  std::string& out = output_buffer(size);
+  std::string& out = outbox_.buffer_for(size);
   const size_t before = out.size();
   proto::encode(recv, info_.version, out);
-  recvack_allowance_ = std::min(recvack_allowance_ + 1, 2 * gateway_.options().max_unacked_recvs);
+  resends_.count_written();
   if (scratch_payload_.capacity() > 64 * 1024) std::string().swap(scratch_payload_);
-  return queued(out.size() - before);
+  return queued(outbox_.appended(out.size() - before));
 }
 
 bool ClientConnection::too_large_for_recv(const Message& m) {
@@ -314,27 +272,23 @@ bool ClientConnection::too_large_for_recv(const Message& m) {
   return false;
 }
 
-// --- output ----------------------------------------------------------------------------------
-
-std::string& ClientConnection::output_buffer(size_t expected) {
-  // TCP: packets share buffers (one gathered write, few allocations). WebSocket: one packet per
-  // buffer, because each becomes its own message.
-  constexpr size_t kChunk = 64 * 1024;
-  if (!one_packet_per_write_buffer() && !outbound_.empty() &&
-      outbound_.back().size() + expected <= kChunk) {
-    return outbound_.back();
+void ClientConnection::resend_due(Clock::time_point now) {
+  for (auto& due : resends_.take_due(now)) {
+    ctx_.counters.recv_retries.add();
+    if (!append_recv(*due.message)) {
+      if (session_.closed()) return;
+      continue;  // cannot be pushed any more: no longer resent
+    }
+    resends_.requeue(std::move(due));
   }
-  outbound_.emplace_back();
-  outbound_.back().reserve(one_packet_per_write_buffer() ? expected : std::max(expected, kChunk));
-  return outbound_.back();
 }
 
-bool ClientConnection::queued(size_t bytes) {
-  outbound_bytes_ += output_cost(bytes);
-  ++outbound_packets_;
-  if (outbound_bytes_ > gateway_.options().max_outbound_bytes) {
-    gateway_.counters().slow_consumers.add();
-    close("slow consumer: more than " + std::to_string(gateway_.options().max_outbound_bytes) +
+// --- output ----------------------------------------------------------------------------------
+
+bool ClientConnection::queued(bool within_budget) {
+  if (!within_budget) {
+    ctx_.counters.slow_consumers.add();
+    close("slow consumer: more than " + std::to_string(outbox_.max_bytes()) +
           " bytes waiting to be written");
     return false;
   }
@@ -343,15 +297,8 @@ bool ClientConnection::queued(size_t bytes) {
 }
 
 bool ClientConnection::queue_packet(std::string packet) {
-  if (state_ == State::kClosed) return false;
-  const size_t n = packet.size();
-  std::string& out = output_buffer(n);
-  if (out.empty()) {
-    out = std::move(packet);
-  } else {
-    out.append(packet);
-  }
-  return queued(n);
+  if (session_.closed()) return false;
+  return queued(outbox_.push(std::move(packet)));
 }
 
 void ClientConnection::schedule_flush() {
@@ -365,91 +312,123 @@ void ClientConnection::schedule_flush() {
 }
 
 void ClientConnection::flush() {
-  if (state_ == State::kClosed || write_in_flight_) return;
-  if (outbound_.empty()) {
-    if (close_after_flush_) finish_close(flush_close_reason_);
+  if (session_.closed() || outbox_.write_in_flight()) return;
+  if (!outbox_.has_queued()) {
+    if (session_.ends_when_written()) finish_close(session_.ending_reason());
     return;
   }
-  write_in_flight_ = true;
-  writing_.swap(outbound_);
-  gateway_.counters().out_packets.add(outbound_packets_);
-  outbound_packets_ = 0;
-  write_packets(writing_);
+  ctx_.counters.out_packets.add(outbox_.start_write());
+  write_packets(outbox_.writing());
 }
 
 void ClientConnection::on_written(bool ok) {
-  write_in_flight_ = false;
-  size_t written = 0;
-  size_t cost = 0;
-  for (const auto& p : writing_) {
-    written += p.size();
-    cost += output_cost(p.size());
-  }
-  gateway_.counters().out_bytes.add(written);
-  outbound_bytes_ -= cost;
-  writing_.clear();
-  if (!ok) return finish_close("write failed");
+  ctx_.counters.out_bytes.add(outbox_.finish_write());
+  if (!ok) return finish_close("write failed", CloseCause::kWriteFailed);
   flush();
+}
+
+// --- CONNECT ---------------------------------------------------------------------------------
+
+void ClientConnection::handle_connect(const proto::Connect& connect) {
+  info_.version = decoder_.version();
+  session_.connect_received();
+  std::weak_ptr<ClientConnection> weak = shared_from_this();
+  engine::Engine& engine = ctx_.engine;
+  const size_t executor = info_.executor;
+  authenticate(
+      connect, ctx_.options, ctx_.users, ctx_.blocking_reads,
+      [&engine, executor](std::function<void()> task) { engine.post(executor, std::move(task)); },
+      [weak, connect](const AuthVerdict& verdict) {
+        if (auto self = weak.lock()) self->on_verdict(connect, verdict);
+      });
+}
+
+void ClientConnection::on_verdict(const proto::Connect& connect, const AuthVerdict& verdict) {
+  if (!session_.verdict_wanted()) return;  // closed, kicked or shut down meanwhile
+  if (!verdict.accepted()) {
+    refuse(connect, *verdict.refusal, verdict.why());
+  } else {
+    login(connect, verdict);
+  }
+  // Reading paused while the CONNECT was checked (an inline check never paused it).
+  if (read_paused_ && !session_.closed()) resume_input();
+}
+
+void ClientConnection::login(const proto::Connect& connect, const AuthVerdict& verdict) {
+  proto::Connack ack = make_connack(connect, info_.version, ReasonCode::kSuccess,
+                                    ctx_.options.node_id, unix_millis());
+  if (!ctx_.options.disable_encryption) {
+    auto crypto = proto::SessionCrypto::accept(connect.client_key);
+    if (!crypto.ok()) return refuse(connect, crypto.error().reason, crypto.error().message);
+    ack.server_key = crypto->server_key();
+    ack.salt = crypto->salt();
+    crypto_.emplace(std::move(crypto.value()));
+  }
+  info_.uid = connect.uid;
+  info_.device_flag = connect.device_flag;
+  info_.device_id = connect.device_id;
+  info_.device_level = verdict.device_level;
+  info_.connected_at = unix_seconds();
+
+  std::string out;
+  proto::encode(ack, info_.version, out);
+  if (!queue_packet(std::move(out))) return;
+  session_.accepted(Clock::now());
+  // Online first, then the kick rules: two logins racing on different io threads then each see
+  // the other, and only the older connection is kicked (connection ids grow with accept order).
+  ctx_.engine.presence().add(info_, shared_from_this());
+  session_.went_online();
+  // A ban committed since the check kicked whoever was online then, which may not have included
+  // this connection: look again now that it is online (one side sees the other).
+  auto banned = ctx_.users.banned(info_.uid);
+  if (banned.ok() && *banned) {
+    return kick(ReasonCode::kConnectKick, "banned", false, std::chrono::seconds(2));
+  }
+  for (auto& k : login_kicks(info_, ctx_.engine.presence().links_of(info_.uid))) {
+    ctx_.engine.post(k.link.info.executor, [link = std::move(k.link.link), quietly = k.quietly] {
+      link->kick(ReasonCode::kConnectKick, "login in other device", quietly,
+                 std::chrono::seconds(2));
+    });
+  }
+  spdlog::debug("conn {} ({} {}): uid '{}' device {} connected with protocol {}", info_.id,
+                info_.transport, info_.remote, info_.uid, info_.device_flag, info_.version);
+}
+
+void ClientConnection::refuse(const proto::Connect& connect, ReasonCode reason,
+                              const std::string& why) {
+  spdlog::info("conn {} ({} {}): CONNECT of uid '{}' refused with reason {}: {}", info_.id,
+               info_.transport, info_.remote, connect.uid, static_cast<int>(reason), why);
+  std::string out;
+  proto::encode(make_connack(connect, info_.version, reason, ctx_.options.node_id, unix_millis()),
+                info_.version, out);
+  if (!queue_packet(std::move(out))) return;
+  session_.refused(Clock::now());  // closes once the CONNACK is written, or soon anyway
 }
 
 // --- lifecycle -------------------------------------------------------------------------------
 
 void ClientConnection::kick(ReasonCode reason, const std::string& text, bool quietly,
                             std::chrono::milliseconds close_after) {
-  if (state_ == State::kClosed) return;
-  if (!quietly && state_ == State::kAuthenticated) {
+  if (session_.closed()) return;
+  if (!quietly && session_.authenticated()) {
     std::string out;
     proto::encode(proto::Disconnect{reason, text}, info_.version, out);
-    queue_packet(std::move(out));
-    if (state_ == State::kClosed) return;  // that overflowed the output: already closed
+    if (!queue_packet(std::move(out))) return;  // that overflowed the output: already closed
   }
-  state_ = State::kClosing;
+  session_.kicked(Clock::now(), close_after);
   // No longer online: nothing is delivered to it any more, so nobody should count on it.
-  if (registered_) {
-    gateway_.engine().presence().remove(info_.uid, info_.id);
-    registered_ = false;
-  }
-  const auto at = Clock::now() + close_after;
-  if (!close_at_ || at < *close_at_) close_at_ = at;
+  leave_presence();
 }
 
 void ClientConnection::tick(Clock::time_point now) {
-  if (state_ == State::kClosed) return;
-  const auto& opt = gateway_.options();
-  if (close_at_ && now >= *close_at_) return close("kicked");
-  if (state_ == State::kPreAuth && now - accepted_at_ >= opt.preauth_timeout) {
-    return close("no CONNECT within the pre-auth timeout");
-  }
-  if (state_ == State::kAuthenticated && now - last_inbound_ >= opt.idle_timeout) {
-    return close("idle for longer than connIdleTime");
-  }
-  if (state_ != State::kAuthenticated) return;  // a kicked connection gets nothing more
-  // Due entries are at the front; a resent one goes to the back with its next deadline.
-  // At most one pass over what is queued now (a resent entry goes to the back).
-  for (size_t n = unacked_.size(); n > 0 && !unacked_.empty() && unacked_.front().next_at <= now;
-       --n) {
-    Unacked due = std::move(unacked_.front());
-    unacked_.pop_front();
-    if (!due.message) continue;
-    forget_unacked(due);
-    if (due.attempts >= opt.recv_retry_max) continue;
-    ++due.attempts;
-    due.next_at = now + opt.recv_retry_interval;
-    gateway_.counters().recv_retries.add();
-    if (!append_recv(*due.message)) {
-      if (state_ == State::kClosed) return;
-      continue;
-    }
-    ++unacked_live_;
-    unacked_bytes_ += due.message->payload.size();
-    unacked_.push_back(std::move(due));
-  }
-  while (!unacked_.empty() && !unacked_.front().message) unacked_.pop_front();
+  if (session_.closed()) return;
+  if (auto why = session_.expired(now)) return close(*why);
+  if (!session_.authenticated()) return;  // a kicked connection gets nothing more
+  resend_due(now);
 }
 
 void ClientConnection::on_peer_closed(const std::string& why) {
-  quiet_close_ = true;  // the peer's own choice: not worth more than a debug line
-  finish_close(why);
+  finish_close(why, CloseCause::kPeer);
 }
 
 void ClientConnection::close(const std::string& reason) {
@@ -457,35 +436,28 @@ void ClientConnection::close(const std::string& reason) {
 }
 
 void ClientConnection::close_when_answered() {
-  if (state_ == State::kClosed) return;
-  state_ = State::kClosing;  // nothing more is read or delivered
-  flush_close_reason_ = "server shutting down";
-  if (acks_.empty()) {
-    close_after_flush_ = true;
-    flush();
-  } else {
-    close_when_acked_ = true;
-  }
+  if (session_.closed()) return;
+  session_.shutting_down(!sendacks_.empty());  // nothing more is read or delivered
+  if (sendacks_.empty()) flush();
 }
 
-void ClientConnection::finish_close(const std::string& reason) {
-  if (state_ == State::kClosed) return;
-  state_ = State::kClosed;
-  if (registered_) {
-    gateway_.engine().presence().remove(info_.uid, info_.id);
-    registered_ = false;
-  }
-  unacked_.clear();
-  unacked_live_ = 0;
-  unacked_bytes_ = 0;
-  acks_.clear();
-  outbound_.clear();
-  gateway_.counters().connections_closed.add();
-  spdlog::log(quiet_close_ ? spdlog::level::debug : spdlog::level::info,
+void ClientConnection::leave_presence() {
+  if (session_.went_offline()) ctx_.engine.presence().remove(info_.uid, info_.id);
+}
+
+void ClientConnection::finish_close(const std::string& reason, CloseCause cause) {
+  if (!session_.close()) return;
+  leave_presence();
+  resends_.clear();
+  sendacks_.clear();
+  outbox_.clear();
+  ctx_.counters.connections_closed.add();
+  // A peer's own choice to leave is not worth more than a debug line.
+  spdlog::log(cause == CloseCause::kPeer ? spdlog::level::debug : spdlog::level::info,
               "conn {} ({} {} uid={}): closed: {}", info_.id, info_.transport, info_.remote,
               info_.uid, reason);
-  shutdown_transport(!quiet_close_ && reason != "write failed");
-  gateway_.forget(info_.executor, info_.id);
+  shutdown_transport(cause == CloseCause::kServer);
+  ctx_.forget(info_.executor, info_.id);
 }
 
 }  // namespace jindou::gateway

@@ -84,10 +84,10 @@ struct Gateway::Impl {
     socket.set_option(tcp::no_delay(true), ignored);  // every transport: no Nagle delay
     std::shared_ptr<ClientConnection> conn;
     if (kind == ListenerKind::kTcp) {
-      conn = std::make_shared<TcpConnection>(gateway, ctx, index, id, std::move(socket),
+      conn = std::make_shared<TcpConnection>(gateway.session_, ctx, index, id, std::move(socket),
                                              gateway.options_.trust_proxy_protocol);
     } else {
-      conn = make_ws_connection(gateway, ctx, index, id, std::move(socket),
+      conn = make_ws_connection(gateway.session_, ctx, index, id, std::move(socket),
                                 kind == ListenerKind::kWss ? tls.get() : nullptr);
     }
     asio::post(ctx, [this, index, conn] { gateway.adopt(index, conn); });
@@ -109,8 +109,17 @@ struct Gateway::Impl {
 };
 
 Gateway::Gateway(std::vector<asio::io_context*> contexts, engine::Engine& engine,
-                 GatewayOptions options)
-    : contexts_(std::move(contexts)), engine_(engine), options_(std::move(options)) {
+                 GatewayOptions options, runtime::Executor* blocking_reads)
+    : contexts_(std::move(contexts)),
+      engine_(engine),
+      options_(std::move(options)),
+      users_(engine),
+      session_{.engine = engine_,
+               .options = options_,
+               .counters = counters_,
+               .users = users_,
+               .blocking_reads = blocking_reads,
+               .forget = [this](size_t index, uint64_t id) { forget(index, id); }} {
   impl_ = std::make_unique<Impl>(*this);
   for (auto* ctx : contexts_) impl_->sets.push_back(std::make_unique<ConnectionSet>(*ctx));
 }

@@ -5,7 +5,8 @@
 // all of them; a connection stays on its context. Each context has a ticker (1 s) that drives
 // its connections' timeouts and resends. Lifecycle: start() binds every listener (throws
 // std::system_error with the address on failure); stop() stops accepting and closes every
-// connection.
+// connection. CONNECT checks read the store on `blocking_reads` when given (it must outlive the
+// gateway and run its queue before the engine goes), else inline on the io threads.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,10 @@
 
 #include "engine/engine.h"
 #include "gateway/client_counters.h"
+#include "gateway/connect_checks.h"
 #include "gateway/gateway_options.h"
+#include "gateway/session_context.h"
+#include "runtime/executor.h"
 
 namespace jindou::gateway {
 
@@ -25,7 +29,7 @@ class ClientConnection;
 class Gateway {
  public:
   Gateway(std::vector<boost::asio::io_context*> contexts, engine::Engine& engine,
-          GatewayOptions options);
+          GatewayOptions options, runtime::Executor* blocking_reads = nullptr);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -61,6 +65,8 @@ class Gateway {
   engine::Engine& engine_;
   GatewayOptions options_;
   ClientCounters counters_;
+  EngineUserDirectory users_;
+  SessionContext session_;
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<size_t> next_context_{0};

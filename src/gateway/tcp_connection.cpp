@@ -10,9 +10,10 @@ namespace jindou::gateway {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-TcpConnection::TcpConnection(Gateway& gateway, asio::io_context& context, size_t executor,
-                             uint64_t id, tcp::socket socket, bool accept_proxy)
-    : ClientConnection(gateway, context, executor, id, "tcp", peer_address(socket), accept_proxy),
+TcpConnection::TcpConnection(const SessionContext& session, asio::io_context& context,
+                             size_t executor, uint64_t id, tcp::socket socket, bool accept_proxy)
+    : ClientConnection(session, context, executor, id, "tcp", peer_address(socket), accept_proxy,
+                       OutboxFraming::kStream),
       socket_(std::move(socket)) {}
 
 void TcpConnection::start_reading() {

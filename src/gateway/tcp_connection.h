@@ -13,8 +13,8 @@ namespace jindou::gateway {
 
 class TcpConnection final : public ClientConnection {
  public:
-  TcpConnection(Gateway& gateway, boost::asio::io_context& context, size_t executor, uint64_t id,
-                boost::asio::ip::tcp::socket socket, bool accept_proxy);
+  TcpConnection(const SessionContext& session, boost::asio::io_context& context, size_t executor,
+                uint64_t id, boost::asio::ip::tcp::socket socket, bool accept_proxy);
 
  protected:
   void start_reading() override;

@@ -26,10 +26,10 @@ template <class Next>
 class WsConnection final : public ClientConnection {
  public:
   template <class... Args>
-  WsConnection(Gateway& gateway, asio::io_context& context, size_t executor, uint64_t id,
-               std::string transport, std::string remote, Args&&... next)
-      : ClientConnection(gateway, context, executor, id, std::move(transport), std::move(remote),
-                         false),
+  WsConnection(const SessionContext& session, asio::io_context& context, size_t executor,
+               uint64_t id, std::string transport, std::string remote, Args&&... next)
+      : ClientConnection(session, context, executor, id, std::move(transport), std::move(remote),
+                         false, OutboxFraming::kBufferPerPacket),
         ws_(std::forward<Args>(next)...) {}
 
  protected:
@@ -50,7 +50,6 @@ class WsConnection final : public ClientConnection {
     write_next(packets);
   }
 
-  bool one_packet_per_write_buffer() const override { return true; }
   void resume_reading() override { read_message(); }
 
   void shutdown_transport(bool we_close) override {
@@ -156,15 +155,16 @@ class WsConnection final : public ClientConnection {
 
 }  // namespace
 
-std::shared_ptr<ClientConnection> make_ws_connection(Gateway& gateway, asio::io_context& context,
-                                                     size_t executor, uint64_t id,
-                                                     tcp::socket socket, asio::ssl::context* tls) {
+std::shared_ptr<ClientConnection> make_ws_connection(const SessionContext& session,
+                                                     asio::io_context& context, size_t executor,
+                                                     uint64_t id, tcp::socket socket,
+                                                     asio::ssl::context* tls) {
   std::string remote = peer_address(socket);
   if (tls != nullptr) {
     return std::make_shared<WsConnection<asio::ssl::stream<tcp::socket>>>(
-        gateway, context, executor, id, "wss", std::move(remote), std::move(socket), *tls);
+        session, context, executor, id, "wss", std::move(remote), std::move(socket), *tls);
   }
-  return std::make_shared<WsConnection<tcp::socket>>(gateway, context, executor, id, "ws",
+  return std::make_shared<WsConnection<tcp::socket>>(session, context, executor, id, "ws",
                                                      std::move(remote), std::move(socket));
 }
 

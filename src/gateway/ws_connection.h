@@ -14,7 +14,7 @@
 namespace jindou::gateway {
 
 // Creates a WebSocket connection over `socket`; with `tls` non-null the stream is TLS first.
-std::shared_ptr<ClientConnection> make_ws_connection(Gateway& gateway,
+std::shared_ptr<ClientConnection> make_ws_connection(const SessionContext& session,
                                                      boost::asio::io_context& context,
                                                      size_t executor, uint64_t id,
                                                      boost::asio::ip::tcp::socket socket,

@@ -83,7 +83,7 @@ void Server::start() {
   }
 
   const gateway::GatewayOptions& gw = config_.gateway;
-  gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw);
+  gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw, reads_.get());
   api_context_->client_counters = gateway_->counters().named();
   gateway_->start();
   io_->start();

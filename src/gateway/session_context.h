@@ -1,0 +1,34 @@
+// SessionContext: what a client connection needs from the gateway that accepted it — the
+// engine, the options, the counters, where CONNECT checks read the store, and how to leave the
+// gateway's connection set. Owned by the Gateway, which outlives its connections.
+//
+// Thread: shared by every io thread; each member is safe to use from any of them (`forget` on
+// the connection's own io thread).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "gateway/client_counters.h"
+#include "gateway/connect_checks.h"
+#include "gateway/gateway_options.h"
+#include "runtime/executor.h"
+
+namespace jindou::engine {
+class Engine;
+}
+
+namespace jindou::gateway {
+
+struct SessionContext {
+  engine::Engine& engine;
+  const GatewayOptions& options;
+  ClientCounters& counters;
+  UserDirectory& users;
+  // Where CONNECT checks read the store; null: inline on the io thread.
+  runtime::Executor* blocking_reads = nullptr;
+  // Removes connection `id` from io thread `executor`'s set; called once, when it closes.
+  std::function<void(size_t executor, uint64_t id)> forget;
+};
+
+}  // namespace jindou::gateway
