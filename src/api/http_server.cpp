@@ -9,11 +9,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include "runtime/connection_sets.h"
+#include "runtime/listener.h"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
-#include <unordered_set>
 
 namespace jindou::api {
 
@@ -25,28 +27,18 @@ using Clock = std::chrono::steady_clock;
 
 class HttpSession;
 
-// Connections of one io context, swept for idleness by a timer on that context.
-struct ConnectionRegistry {
-  explicit ConnectionRegistry(asio::io_context& ctx) : context(ctx), sweep(ctx) {}
-  asio::io_context& context;
-  asio::steady_timer sweep;
-  std::unordered_set<std::shared_ptr<HttpSession>> sessions;
-};
-
 struct HttpServer::Impl {
-  Impl(HttpServer& s, asio::io_context& first) : server(s), acceptor(first), retry(first) {}
+  Impl(HttpServer& s);
   HttpServer& server;
-  tcp::acceptor acceptor;
-  asio::steady_timer retry;  // pause after a failed accept (e.g. out of file descriptors)
-  std::vector<std::unique_ptr<ConnectionRegistry>> registries;
-  size_t next = 0;
+  runtime::Listener listener;
+  // Every 5 s each io thread closes its connections that are overdue (idle, slow body, stuck).
+  runtime::ConnectionSets<HttpSession> sessions;
   std::atomic<bool> stopping{false};
-  Clock::time_point last_refusal_warning{};
+  std::atomic<uint64_t> next_id{1};
 
   const HttpServerOptions& options() const { return server.options_; }
   const Router& router() const { return server.router_; }
   void count_request() { server.requests_.fetch_add(1, std::memory_order_relaxed); }
-  void count_open() { server.open_.fetch_add(1, std::memory_order_relaxed); }
   void count_close() { server.open_.fetch_sub(1, std::memory_order_relaxed); }
   // Takes `n` bytes of the pending-body budget; false when that would pass it.
   bool reserve_body(uint64_t n) {
@@ -60,15 +52,17 @@ struct HttpServer::Impl {
   }
   void release_body(uint64_t n) { pending_body_bytes.fetch_sub(n, std::memory_order_relaxed); }
   std::atomic<uint64_t> pending_body_bytes{0};
-
-  void accept();
-  void arm_sweep(ConnectionRegistry& r);
+  // Runs `write` on io thread `thread`: batched with the other cross-thread posts of the
+  // answering thread's turn when the server has the io threads' group.
+  void answer_on(size_t thread, std::function<void()> write);
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, HttpServer::Impl& server, ConnectionRegistry& registry)
-      : socket_(std::move(socket)), server_(server), registry_(registry) {}
+  HttpSession(tcp::socket socket, HttpServer::Impl& server, size_t thread, uint64_t id)
+      : socket_(std::move(socket)), server_(server), thread_(thread), id_(id) {}
+
+  uint64_t id() const { return id_; }
 
   void start() { read_header(); }
 
@@ -215,10 +209,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request_.body = std::move(parser_->get().body());
     server_.count_request();
     auto respond = [self = shared_from_this()](HttpResponse response) {
-      // Answer on the connection's own thread (inline when already there).
-      asio::dispatch(
-          self->socket_.get_executor(),
-          [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+      // Written on the connection's own thread.
+      self->server_.answer_on(
+          self->thread_, [self, r = std::make_shared<HttpResponse>(std::move(response))]() mutable {
+            self->write(std::move(*r));
+          });
     };
     try {
       (*handler_)(request_, respond);
@@ -299,12 +294,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
     server_.count_close();
-    registry_.sessions.erase(shared_from_this());
+    server_.sessions.remove(thread_, id_);
   }
 
   tcp::socket socket_;
   HttpServer::Impl& server_;
-  ConnectionRegistry& registry_;
+  const size_t thread_;  // the io thread it lives on
+  const uint64_t id_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Clock::time_point last_ = Clock::now();
@@ -329,109 +325,64 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool done_ = false;
 };
 
-void HttpServer::Impl::accept() {
-  asio::io_context& ctx = *server.contexts_[next++ % server.contexts_.size()];
-  ConnectionRegistry& registry = *registries[(next - 1) % registries.size()];
-  acceptor.async_accept(ctx, [this, &registry](beast::error_code ec, tcp::socket socket) {
-    if (stopping) return;
-    if (!ec && server.open_.load(std::memory_order_relaxed) >= options().max_connections) {
-      // Over the cap: refuse this one (say so once a minute) and keep accepting.
-      const auto now = Clock::now();
-      if (now - last_refusal_warning > std::chrono::minutes(1)) {
-        last_refusal_warning = now;
-        spdlog::warn("http: {} connections open, refusing more", options().max_connections);
-      }
-      beast::error_code ignored;
-      socket.close(ignored);
-      return accept();
-    }
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      count_open();  // here, so that a burst of accepts cannot pass the cap
-      // The session belongs to its io context: register and start it there.
-      asio::post(registry.context, [this, &registry, socket = std::move(socket)]() mutable {
-        auto session = std::make_shared<HttpSession>(std::move(socket), *this, registry);
-        registry.sessions.insert(session);
-        if (stopping) {
-          session->close_when_idle();
-        } else {
-          session->start();
-        }
-      });
-      return accept();
-    }
-    if (ec == asio::error::operation_aborted) return;
-    spdlog::warn("http: cannot accept a connection: {}", ec.message());
-    retry.expires_after(std::chrono::milliseconds(100));
-    retry.async_wait([this](beast::error_code wec) {
-      if (!wec && !stopping) accept();
-    });
-  });
-}
+HttpServer::Impl::Impl(HttpServer& s)
+    : server(s),
+      listener(s.contexts_, "http"),
+      sessions(s.contexts_, std::chrono::seconds(5),
+               [this](HttpSession& session, Clock::time_point now) {
+                 if (session.overdue(now, std::chrono::seconds(options().idle_timeout_seconds))) {
+                   session.abort();
+                 }
+               }) {}
 
-void HttpServer::Impl::arm_sweep(ConnectionRegistry& r) {
-  r.sweep.expires_after(std::chrono::seconds(5));
-  r.sweep.async_wait([this, &r](beast::error_code ec) {
-    if (ec || stopping) return;
-    const auto limit = std::chrono::seconds(options().idle_timeout_seconds);
-    const auto now = Clock::now();
-    std::vector<std::shared_ptr<HttpSession>> overdue;
-    for (const auto& s : r.sessions) {
-      if (s->overdue(now, limit)) overdue.push_back(s);
-    }
-    for (auto& s : overdue) s->abort();
-    arm_sweep(r);
-  });
+void HttpServer::Impl::answer_on(size_t thread, std::function<void()> write) {
+  if (server.group_ != nullptr) return server.group_->post(thread, std::move(write));
+  asio::dispatch(*server.contexts_[thread], std::move(write));
 }
 
 HttpServer::HttpServer(std::vector<asio::io_context*> contexts, const Router& router,
-                       HttpServerOptions options)
-    : contexts_(std::move(contexts)), router_(router), options_(std::move(options)) {
-  impl_ = std::make_unique<Impl>(*this, *contexts_.front());
-  for (auto* ctx : contexts_)
-    impl_->registries.push_back(std::make_unique<ConnectionRegistry>(*ctx));
-}
+                       HttpServerOptions options, runtime::ExecutorGroup* group)
+    : contexts_(std::move(contexts)),
+      router_(router),
+      options_(std::move(options)),
+      group_(group),
+      impl_(std::make_unique<Impl>(*this)) {}
 
 HttpServer::~HttpServer() = default;
 
 void HttpServer::start() {
-  tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(asio::socket_base::max_listen_connections);
-  bound_port_ = acceptor.local_endpoint().port();
-  asio::post(acceptor.get_executor(), [this] { impl_->accept(); });
-  for (auto& r : impl_->registries) {
-    asio::post(r->context, [this, reg = r.get()] { impl_->arm_sweep(*reg); });
-  }
+  impl_->listener.bind(options_.host, options_.port);
+  bound_port_ = impl_->listener.port();
+  impl_->listener.start(
+      [this](size_t thread, tcp::socket socket) {
+        auto session = std::make_shared<HttpSession>(std::move(socket), *impl_, thread,
+                                                     impl_->next_id.fetch_add(1));
+        impl_->sessions.add(thread, session);
+        if (impl_->stopping) {
+          session->close_when_idle();
+        } else {
+          session->start();
+        }
+      },
+      [this] {
+        // Counted here, at accept, so that a burst of accepts cannot pass the cap.
+        if (open_.load(std::memory_order_relaxed) >= options_.max_connections) return false;
+        open_.fetch_add(1, std::memory_order_relaxed);
+        return true;
+      });
+  impl_->sessions.start();
 }
 
 void HttpServer::stop() {
   if (impl_->stopping.exchange(true)) return;
-  asio::post(impl_->acceptor.get_executor(), [this] {
-    beast::error_code ignored;
-    impl_->acceptor.close(ignored);
-    impl_->retry.cancel();
-  });
-  for (auto& r : impl_->registries) {
-    asio::post(r->context, [reg = r.get()] {
-      reg->sweep.cancel();
-      std::vector<std::shared_ptr<HttpSession>> all(reg->sessions.begin(), reg->sessions.end());
-      for (auto& s : all) s->close_when_idle();
-    });
-  }
+  impl_->listener.stop();
+  impl_->sessions.stop();
+  impl_->sessions.for_each([](HttpSession& s) { s.close_when_idle(); });
 }
 
 void HttpServer::abort_all() {
   stop();
-  for (auto& r : impl_->registries) {
-    asio::post(r->context, [reg = r.get()] {
-      std::vector<std::shared_ptr<HttpSession>> all(reg->sessions.begin(), reg->sessions.end());
-      for (auto& s : all) s->abort();
-    });
-  }
+  impl_->sessions.for_each([](HttpSession& s) { s.abort(); });
 }
 
 }  // namespace jindou::api

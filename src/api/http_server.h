@@ -18,6 +18,7 @@
 
 #include "api/router.h"
 #include "config/config_source.h"
+#include "runtime/executor_group.h"
 
 namespace jindou::api {
 
@@ -40,8 +41,10 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
+  // `group`: the io threads' ExecutorGroup, through which answers go back to their connection's
+  // thread batched with the other posts of a turn (null: one dispatch per answer).
   HttpServer(std::vector<boost::asio::io_context*> contexts, const Router& router,
-             HttpServerOptions options);
+             HttpServerOptions options, runtime::ExecutorGroup* group = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -61,6 +64,7 @@ class HttpServer {
   std::vector<boost::asio::io_context*> contexts_;
   const Router& router_;
   HttpServerOptions options_;
+  runtime::ExecutorGroup* group_;
   std::unique_ptr<Impl> impl_;
   uint16_t bound_port_ = 0;
   std::atomic<uint64_t> open_{0};

@@ -10,22 +10,33 @@ namespace jindou::engine {
 
 Engine::Engine(EngineOptions options, store::Store& store,
                std::vector<runtime::Executor*> executors, uint16_t node_id, DeliverySink* sink)
+    : Engine(options, store, std::make_unique<runtime::ExecutorGroup>(std::move(executors)),
+             nullptr, node_id, sink) {}
+
+Engine::Engine(EngineOptions options, store::Store& store, runtime::ExecutorGroup& executors,
+               uint16_t node_id, DeliverySink* sink)
+    : Engine(options, store, nullptr, &executors, node_id, sink) {}
+
+Engine::Engine(EngineOptions options, store::Store& store,
+               std::unique_ptr<runtime::ExecutorGroup> own, runtime::ExecutorGroup* given,
+               uint16_t node_id, DeliverySink* sink)
     : options_(options),
       store_(store),
       ids_(node_id),
       settings_(store, options.max_cached_settings),
-      executors_(executors),
+      own_executors_(std::move(own)),
+      executors_(given != nullptr ? *given : *own_executors_),
       fanout_(presence_, executors_),
       reader_(store),
       conversations_(store) {
-  if (executors.empty()) throw std::invalid_argument("the engine needs at least one executor");
+  if (executors_.size() == 0) throw std::invalid_argument("the engine needs at least one executor");
   auto max_id = store_.max_message_id();
   if (!max_id.ok()) throw std::runtime_error(max_id.error().message);
   ids_.advance_past(*max_id);
   context_.presence = &presence_;
   context_.disk_read_rounds = &disk_read_rounds_;
-  for (size_t i = 0; i < executors.size(); ++i) {
-    shards_.push_back(std::make_unique<ChannelShard>(i, *executors[i], store_, ids_, settings_,
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    shards_.push_back(std::make_unique<ChannelShard>(i, executors_[i], store_, ids_, settings_,
                                                      options_, sink != nullptr ? sink : &fanout_,
                                                      context_));
   }

@@ -26,6 +26,10 @@ class Engine {
  public:
   // Committed messages go to online connections through the engine's Fanout, or to `sink` when
   // one is given (tests).
+  // Shard i runs on executors[i] of the io threads' group (the server's IoPool)...
+  Engine(EngineOptions options, store::Store& store, runtime::ExecutorGroup& executors,
+         uint16_t node_id, DeliverySink* sink = nullptr);
+  // ...or on executors of its own (tests).
   Engine(EngineOptions options, store::Store& store, std::vector<runtime::Executor*> executors,
          uint16_t node_id, DeliverySink* sink = nullptr);
 
@@ -116,11 +120,14 @@ class Engine {
   }
   // Called on io thread `index` before it serves anything (see runtime::ExecutorGroup).
   void attach_current_thread(int index) { runtime::ExecutorGroup::set_current(&executors_, index); }
+  runtime::ExecutorGroup& executors() { return executors_; }
   uint16_t node_id() const { return ids_.node_id(); }
   bool healthy() const { return store_.stats().healthy; }
   store::StoreStats store_stats() const { return store_.stats(); }
 
  private:
+  Engine(EngineOptions options, store::Store& store, std::unique_ptr<runtime::ExecutorGroup> own,
+         runtime::ExecutorGroup* given, uint16_t node_id, DeliverySink* sink);
   size_t shard_index(const ChannelKey& key) const;
   // The channel of stream `stream_no` (from a cache of recent streams, else the store).
   Result<std::optional<ChannelKey>> stream_channel(const std::string& stream_no);
@@ -134,7 +141,8 @@ class Engine {
   store::Store& store_;
   SnowflakeGenerator ids_;
   ChannelSettingsCache settings_;
-  runtime::ExecutorGroup executors_;
+  std::unique_ptr<runtime::ExecutorGroup> own_executors_;  // when not given one
+  runtime::ExecutorGroup& executors_;
   PresenceTable presence_;
   Fanout fanout_;
   runtime::ShardedCounter disk_read_rounds_;

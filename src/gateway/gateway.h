@@ -39,7 +39,7 @@ class Gateway {
   void stop();
   // Closes every connection now (the end of a shutdown).
   void abort_all();
-  size_t connections_open() const { return open_.load(std::memory_order_relaxed); }
+  size_t connections_open() const;
 
   uint16_t tcp_port() const;
   uint16_t ws_port() const;
@@ -53,8 +53,6 @@ class Gateway {
   void adopt(size_t index, std::shared_ptr<ClientConnection> connection);
   void forget(size_t index, uint64_t id);
   uint64_t next_connection_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
-  // Next context for an accepted socket (round-robin).
-  size_t pick_context() { return next_context_.fetch_add(1) % contexts_.size(); }
   boost::asio::io_context& context(size_t index) { return *contexts_[index]; }
   bool stopping() const { return stopping_.load(); }
 
@@ -69,9 +67,7 @@ class Gateway {
   SessionContext session_;
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> next_id_{1};
-  std::atomic<size_t> next_context_{0};
   std::atomic<bool> stopping_{false};
-  std::atomic<size_t> open_{0};
 };
 
 }  // namespace jindou::gateway

@@ -10,6 +10,7 @@ IoPool::IoPool(size_t threads) {
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     executors_.push_back(std::make_unique<IoExecutor>(*contexts_.back()));
   }
+  group_ = std::make_unique<ExecutorGroup>(executors());
 }
 
 IoPool::~IoPool() {
@@ -22,6 +23,7 @@ void IoPool::start() {
     threads_.emplace_back([this, i] {
       const std::string name = "io-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.c_str());
+      ExecutorGroup::set_current(group_.get(), static_cast<int>(i));
       for (;;) {
         try {
           contexts_[i]->run();

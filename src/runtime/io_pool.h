@@ -1,4 +1,5 @@
-// IoPool: the server's io threads, one io_context each. Shards and connections run on them.
+// IoPool: the server's io threads, one io_context each, and their ExecutorGroup. Shards and
+// connections run on them.
 //
 // Lifecycle: start() launches the threads; stop() lets queued work finish, then joins.
 #pragma once
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "runtime/executor.h"
+#include "runtime/executor_group.h"
 
 namespace jindou::runtime {
 
@@ -38,11 +40,15 @@ class IoPool {
   boost::asio::io_context& context(size_t i) { return *contexts_[i]; }
   std::vector<boost::asio::io_context*> contexts();
   std::vector<runtime::Executor*> executors();
+  // The io threads as one group with batched cross-thread posting; each thread is marked as its
+  // member before it serves anything.
+  ExecutorGroup& group() { return *group_; }
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::unique_ptr<IoExecutor>> executors_;
+  std::unique_ptr<ExecutorGroup> group_;
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;
 };

@@ -47,7 +47,7 @@ void Server::start() {
 
   engine::EngineOptions engine_options = config_.engine;
   engine_options.events = webhooks_->event_log_options();
-  engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->executors(),
+  engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->group(),
                                              config_.cluster.node_id, nullptr);
   // Store reads that may wait for the disk run here, never on an io thread.
   reads_ = std::make_unique<runtime::ReadPool>(2, "read");
@@ -60,11 +60,6 @@ void Server::start() {
   if (auto s = webhooks_->start(); !s.ok()) {
     throw std::runtime_error("cannot start the webhooks: " + s.error().message);
   }
-  // The first thing each io thread does: tell the engine which executor it is.
-  for (size_t i = 0; i < io_->size(); ++i) {
-    boost::asio::post(io_->context(i),
-                      [this, i] { engine_->attach_current_thread(static_cast<int>(i)); });
-  }
 
   const api::ApiOptions& api = config_.api;
   slow_reads_ = std::make_unique<runtime::ThreadExecutor>();
@@ -74,7 +69,7 @@ void Server::start() {
   api::add_all_routes(*router_, *api_context_);
 
   const std::string http_addr = endpoint(api.http.host, api.http.port);
-  http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, api.http);
+  http_ = std::make_unique<api::HttpServer>(io_->contexts(), *router_, api.http, &io_->group());
   api_context_->http_connections = [http = http_.get()] { return http->connections_open(); };
   try {
     http_->start();
