@@ -39,6 +39,9 @@ struct ApiContext {
   std::function<uint64_t()> http_connections;
   // The client gateway's counters, for /varz (handed over once the gateway exists).
   std::vector<runtime::NamedCounter> client_counters;
+  // Where routes that read the store run (bind_read_route), so that no io thread waits for the
+  // disk. Null: on the calling thread.
+  runtime::Executor* reads = nullptr;
 };
 
 }  // namespace jindou::api

@@ -167,9 +167,7 @@ void add_channel_routes(Router& router, ApiContext& ctx) {
       change_members(ctx, req, respond, route);
     });
   }
-  router.add("GET", "/channel/whitelist", [&ctx](HttpRequest& req, const Respond& respond) {
-    get_allowlist(ctx, req, respond);
-  });
+  router.add("GET", "/channel/whitelist", bind_read_route(ctx, get_allowlist));
 }
 
 }  // namespace jindou::api

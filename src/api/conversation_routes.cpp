@@ -155,7 +155,7 @@ void delete_conversation(ApiContext& ctx, HttpRequest& request, const Respond& r
 }  // namespace
 
 void add_conversation_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/conversation/sync", bind_route(ctx, sync));
+  router.add("POST", "/conversation/sync", bind_read_route(ctx, sync));
   router.add("POST", "/conversations/clearUnread", bind_route(ctx, clear_unread));
   router.add("POST", "/conversations/setUnread", bind_route(ctx, set_unread));
   router.add("POST", "/conversations/delete", bind_route(ctx, delete_conversation));

@@ -229,12 +229,12 @@ void legacy_syncack(ApiContext& ctx, HttpRequest& request, const Respond& respon
 }  // namespace
 
 void add_read_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/messages", bind_route(ctx, query_messages));
-  router.add("POST", "/message", bind_route(ctx, find_message));
-  router.add("POST", "/channel/messagesync", bind_route(ctx, sync_channel));
-  router.add("GET", "/channel/max_message_seq", bind_route(ctx, max_message_seq));
+  router.add("POST", "/messages", bind_read_route(ctx, query_messages));
+  router.add("POST", "/message", bind_read_route(ctx, find_message));
+  router.add("POST", "/channel/messagesync", bind_read_route(ctx, sync_channel));
+  router.add("GET", "/channel/max_message_seq", bind_read_route(ctx, max_message_seq));
   router.add("GET", "/cluster/messages", bind_route(ctx, search_messages));
-  router.add("POST", "/message/sync", bind_route(ctx, legacy_sync));
+  router.add("POST", "/message/sync", bind_read_route(ctx, legacy_sync));
   router.add("POST", "/message/syncack", bind_route(ctx, legacy_syncack));
 }
 

@@ -12,6 +12,24 @@ Handler bind_route(Context& ctx, Fn fn) {
   return [&ctx, fn](HttpRequest& request, const Respond& respond) { fn(ctx, request, respond); };
 }
 
+// A route handler that reads the store: it runs on ctx.reads, so that no io thread waits for
+// the disk; its answer goes back to the connection's thread like any other. The request stays
+// valid until the answer is given (the connection reads nothing else meanwhile).
+template <class Fn>
+Handler bind_read_route(ApiContext& ctx, Fn fn) {
+  return [&ctx, fn](HttpRequest& request, const Respond& respond) {
+    if (ctx.reads == nullptr) return fn(ctx, request, respond);
+    ctx.reads->post([&ctx, fn, &request, respond] {
+      // Off the connection's thread, outside its exception guard: answer even when it fails.
+      try {
+        fn(ctx, request, respond);
+      } catch (const std::exception&) {
+        respond(HttpResponse::error(Error::internal("internal error")));
+      }
+    });
+  };
+}
+
 void add_message_routes(Router& router, ApiContext& ctx);       // sending
 void add_read_routes(Router& router, ApiContext& ctx);          // reading, search, deprecated sync
 void add_channel_routes(Router& router, ApiContext& ctx);       // channels and member lists

@@ -63,8 +63,14 @@ void Server::start() {
 
   const api::ApiOptions& api = config_.api;
   slow_reads_ = std::make_unique<runtime::ThreadExecutor>();
-  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{
-      *engine_, api.limits, unix_seconds(), slow_reads_.get(), webhooks_.get(), nullptr, {}});
+  api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{*engine_,
+                                                                   api.limits,
+                                                                   unix_seconds(),
+                                                                   slow_reads_.get(),
+                                                                   webhooks_.get(),
+                                                                   nullptr,
+                                                                   {},
+                                                                   reads_.get()});
   router_ = std::make_unique<api::Router>(api.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
