@@ -56,6 +56,7 @@ Config read_config(config::ConfigSource& source) {
   c.logger_dir = source.string("logger.dir", "");
   c.logger_level = log_level_name(source.string("logger.level", c.logger_level, check_log_level));
   c.io_threads = source.integer("ioThreads", c.io_threads, 0, 256);
+  c.read_threads = source.integer("readThreads", c.read_threads, 1, 64);
   // Sweeping for idle streams more often than this would cost more than it saves.
   c.stream_idle_timeout = std::max(source.duration("stream.idleTimeout", c.stream_idle_timeout),
                                    std::chrono::milliseconds(100));

@@ -39,7 +39,8 @@ struct Config {
   std::string root_dir;
   std::string logger_dir;  // empty = stderr
   std::string logger_level = "info";
-  int64_t io_threads = 0;  // 0 = one per hardware thread
+  int64_t io_threads = 0;    // 0 = one per hardware thread
+  int64_t read_threads = 2;  // the read pool: store reads that may wait for the disk
   // A stream nothing touched for this long is ended by the server (end_reason 2).
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   bool manager_on = true;

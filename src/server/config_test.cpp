@@ -107,6 +107,18 @@ TEST(Config, UnknownKeysWarnInvalidValuesFail) {
   EXPECT_FALSE(load_config({{}, {}, {{"cluster.slotReplicaCount", "10"}}}).ok());
 }
 
+TEST(Config, ReadThreadsAreAtLeastOne) {
+  auto loaded = load_config({});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.read_threads, 2);
+  auto four = load_config({{}, {{"WK_READTHREADS", "4"}}, {}});
+  ASSERT_TRUE(four.ok());
+  EXPECT_EQ(four->config.read_threads, 4);
+  auto none = load_config({{}, {}, {{"readThreads", "0"}}});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("readThreads"), std::string::npos) << none.error().message;
+}
+
 TEST(Config, AMissingFileIsOneLine) {
   auto loaded = load_config({"/nonexistent/wk.yaml", {}, {}});
   ASSERT_FALSE(loaded.ok());

@@ -50,7 +50,7 @@ void Server::start() {
   engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->group(),
                                              config_.cluster.node_id, nullptr);
   // Store reads that may wait for the disk run here, never on an io thread.
-  reads_ = std::make_unique<runtime::ReadPool>(2, "read");
+  reads_ = std::make_unique<runtime::ReadPool>(static_cast<size_t>(config_.read_threads), "read");
   engine_->set_disk_reads(reads_.get());
   engine_->set_event_listener(webhooks_.get());
   if (webhooks_->wants_presence()) engine_->presence().set_listener(webhooks_.get());
