@@ -18,8 +18,10 @@ drop_page_cache() {
 }
 start_server
 echo "== storing one message in each of many channels for ${populate}s"
-wrk -t1 -c16 -d"${populate}s" -s bench/cold_channels.lua "http://127.0.0.1:$HTTP_PORT" |
-  grep "cold channels"
+stored=$(wrk -t1 -c16 -d"${populate}s" -s bench/cold_channels.lua "http://127.0.0.1:$HTTP_PORT" |
+  grep "cold channels")
+echo "$stored"
+count=$(echo "$stored" | awk '{print $4}')
 stop_server
 start_server
 drop_page_cache
@@ -27,8 +29,8 @@ echo "== hot channels alone: $rate sends/s, 100 connections, ${secs}s"
 wkbench send --conns 100 --window 64 --duration "$secs" --rate "$rate" --prefix hot | tail -2
 drop_page_cache
 echo "== hot channels while 4 HTTP clients touch cold channels"
-wrk -t1 -c4 -d"$((secs + 3))s" -s bench/cold_channels.lua "http://127.0.0.1:$HTTP_PORT" |
-  grep "cold channels" &
+COLD_COUNT=$count wrk -t1 -c4 -d"$((secs + 3))s" -s bench/cold_channels.lua \
+  "http://127.0.0.1:$HTTP_PORT" | grep "cold channels" &
 cold=$!
 wkbench send --conns 100 --window 64 --duration "$secs" --rate "$rate" --prefix hot2 | tail -2
 wait "$cold"

@@ -51,6 +51,7 @@ bench/wk_fanout.sh 50 1 4 1
 bench/wk_idle.sh 300 1
 bench/webhook.sh 1 1 1 5000
 bench/stream.sh 1 10 500
+bench/wk_cold.sh 1 2000 2
 B_ARGS="-o conversation.on=false" bench/wk_send_ab.sh 1 1
 build/release/src/store/store_bench --benchmark_filter=Durable --benchmark_min_time=0.05
 
