@@ -16,9 +16,10 @@ packages=(
 for option in "$@"; do
   case "$option" in
     --test)
-      # Tests also need clang (the sanitized build and fuzzing) and, for the official JS SDK, Node.js >= 20.6 with npm
-      # (used as the machine provides it; Debian's own nodejs is only a fallback).
-      packages+=(clang libclang-rt-dev)
+      # Tests also need clang (the sanitized build and fuzzing), clang-tidy (scripts/tidy.sh)
+      # and, for the official JS SDK, Node.js >= 20.6 with npm (used as the machine provides it;
+      # Debian's own nodejs is only a fallback).
+      packages+=(clang libclang-rt-dev clang-tidy)
       command -v node >/dev/null 2>&1 || packages+=(nodejs)
       command -v npm >/dev/null 2>&1 || packages+=(npm)
       ;;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything with AddressSanitizer + UndefinedBehaviorSanitizer,
 # and runs every test: unit tests, black-box tests of the real binary (C++ and the official
-# WuKongIM JS SDK), then a short fuzzing run of the wkproto decoder. Last, the commands the docs
-# give users: the Release build (which must compile without a warning) and a short run of every
-# benchmark script.
+# WuKongIM JS SDK), then clang-tidy over src/ (scripts/tidy.sh) and a short fuzzing run of the
+# wkproto decoder. Last, the commands the docs give users: the Release build (which must compile
+# without a warning) and a short run of every benchmark script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,6 +25,9 @@ echo "==> tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build/asan && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+echo "==> clang-tidy over src/, with the sanitized build's compile commands"
+JOBS="$jobs" scripts/tidy.sh build/asan
 
 echo "==> fuzzing the wkproto decoder"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DJINDOU_CORE_ONLY=ON -DJINDOU_FUZZ=ON \

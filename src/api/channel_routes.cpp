@@ -62,7 +62,7 @@ void create_or_update(ApiContext& ctx, HttpRequest& request, const Respond& resp
   if (respond_if_error(f.error(), respond)) return;
   const bool banned_user = key->is_person() && info.ban;
   ctx.engine.change_channel(*key, info, std::move(members),
-                            [&ctx, uid = key->id, banned_user, respond](Status s) {
+                            [&ctx, uid = key->id, banned_user, respond](const Status& s) {
                               if (s.ok() && banned_user) {
                                 // A banned user's open sessions end too (new CONNECTs are refused
                                 // with reason 19).

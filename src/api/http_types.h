@@ -64,7 +64,7 @@ inline bool respond_if_error(const std::optional<Error>& error, const Respond& r
 
 // Answers a metadata change: `{"status":200}` or the error.
 inline auto respond_status(Respond respond) {
-  return [respond = std::move(respond)](Status s) {
+  return [respond = std::move(respond)](const Status& s) {
     respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
   };
 }

@@ -21,7 +21,7 @@ void send_one(ApiContext& ctx, HttpRequest& request, Respond respond) {
   }
   auto send = parse_send_request(*body, ctx.limits);
   if (!send.ok()) return respond(HttpResponse::send_error(send.error()));
-  ctx.engine.send(std::move(*send), [respond = std::move(respond)](engine::SendResult r) {
+  ctx.engine.send(std::move(*send), [respond = std::move(respond)](const engine::SendResult& r) {
     if (!r.status.ok()) return respond(HttpResponse::send_error(r.status.error()));
     std::string out;
     JsonWriter w(out);

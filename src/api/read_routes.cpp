@@ -219,7 +219,7 @@ void legacy_syncack(ApiContext& ctx, HttpRequest& request, const Respond& respon
   if (last == 0) {
     return respond(HttpResponse::error(Error::bad_request("last_message_seq is required")));
   }
-  ctx.engine.ack_sync_once(uid, static_cast<uint64_t>(last), [respond](Status s) {
+  ctx.engine.ack_sync_once(uid, static_cast<uint64_t>(last), [respond](const Status& s) {
     auto r = s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error());
     mark_deprecated(r);
     respond(std::move(r));

@@ -73,7 +73,7 @@ void open_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
         Error::bad_request("a stream goes to a channel: leave out subscribers")));
   }
   ctx.engine.open_stream(std::move(*send),
-                         [respond](engine::SendResult r) { answer_open(respond, r, true); });
+                         [respond](const engine::SendResult& r) { answer_open(respond, r, true); });
 }
 
 void close_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
@@ -85,8 +85,9 @@ void close_stream(ApiContext& ctx, HttpRequest& request, const Respond& respond)
   if (f.error()) return respond(HttpResponse::send_error(*f.error()));
   if (auto e = stream_no_error(stream_no, "stream_no"))
     return respond(HttpResponse::send_error(*e));
-  ctx.engine.close_stream(std::move(stream_no), static_cast<store::StreamEnd>(reason),
-                          [respond](engine::StreamResult r) { answer_stream(respond, r, false); });
+  ctx.engine.close_stream(
+      std::move(stream_no), static_cast<store::StreamEnd>(reason),
+      [respond](const engine::StreamResult& r) { answer_stream(respond, r, false); });
 }
 
 }  // namespace
@@ -117,8 +118,9 @@ void send_chunk(ApiContext& ctx, const boost::json::object& body, const Respond&
         Error::too_large("payload of a chunk is larger than " + std::to_string(limit) + " bytes")));
   }
   chunk.payload = std::move(*payload);
-  ctx.engine.append_chunk(std::move(chunk),
-                          [respond](engine::StreamResult r) { answer_stream(respond, r, true); });
+  ctx.engine.append_chunk(std::move(chunk), [respond](const engine::StreamResult& r) {
+    answer_stream(respond, r, true);
+  });
 }
 
 namespace {
@@ -151,9 +153,10 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   if (!from_uid.empty()) {
     if (auto err = check_id(from_uid, "from_uid")) return respond(HttpResponse::send_error(*err));
   }
-  if (id.size() > 256)
+  if (id.size() > 256) {
     return respond(
         HttpResponse::send_error(Error::bad_request("event.id is longer than 256 bytes")));
+  }
   // data: a string is taken as its text, anything else as its JSON.
   const boost::json::value* data = event->if_contains("data");
   std::string data_json = data != nullptr ? boost::json::serialize(*data) : std::string("null");
@@ -191,8 +194,9 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     send.client_msg_no = client_msg_no;
     send.stream_no = client_msg_no;
     send.payload = std::move(data_text);
-    ctx.engine.open_stream(std::move(send),
-                           [respond](engine::SendResult r) { answer_open(respond, r, false); });
+    ctx.engine.open_stream(std::move(send), [respond](const engine::SendResult& r) {
+      answer_open(respond, r, false);
+    });
     return;
   }
   if (type == engine::kEventTextMessageContent) {
@@ -202,17 +206,18 @@ void post_event(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     chunk.stream_no = client_msg_no;
     chunk.payload = std::move(data_text);
     chunk.event_json = std::move(data_json);
-    ctx.engine.append_chunk(std::move(chunk),
-                            [respond](engine::StreamResult r) { answer_stream(respond, r, true); });
+    ctx.engine.append_chunk(std::move(chunk), [respond](const engine::StreamResult& r) {
+      answer_stream(respond, r, true);
+    });
     return;
   }
   // End: data "error" (or an object with an error) ends the stream with end_reason 1.
   const bool error =
       data != nullptr && !data->is_null() &&
       (data_text == "error" || (data->is_object() && data->get_object().contains("error")));
-  ctx.engine.close_stream(client_msg_no,
-                          error ? store::StreamEnd::kError : store::StreamEnd::kNormal,
-                          [respond](engine::StreamResult r) { answer_stream(respond, r, false); });
+  ctx.engine.close_stream(
+      client_msg_no, error ? store::StreamEnd::kError : store::StreamEnd::kNormal,
+      [respond](const engine::StreamResult& r) { answer_stream(respond, r, false); });
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ void set_token(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
     return respond(HttpResponse::error(Error::bad_request("token is longer than 1024 bytes")));
   }
   ctx.engine.set_user_token(uid, device_flag, store::UserToken{token, device_level},
-                            [&ctx, uid, device_flag, device_level, respond](Status s) {
+                            [&ctx, uid, device_flag, device_level, respond](const Status& s) {
                               if (s.ok() && device_level == 1) {
                                 // A master token replaces the sessions this device type already
                                 // has.
@@ -49,7 +49,7 @@ void device_quit(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
   if (respond_if_error(f.error(), respond)) return;
   if (auto e = check_id(uid, "uid")) return respond(HttpResponse::error(*e));
   const auto flags = device_flags(flag);
-  ctx.engine.clear_user_tokens(uid, flags, [&ctx, uid, flags, respond](Status s) {
+  ctx.engine.clear_user_tokens(uid, flags, [&ctx, uid, flags, respond](const Status& s) {
     if (s.ok()) {
       ctx.engine.kick(uid, flags, ReasonCode::kConnectKick, "", false, std::chrono::seconds(2));
     }

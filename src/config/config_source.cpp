@@ -20,7 +20,10 @@ void flatten(const YAML::Node& node, const std::string& path,
   if (node.IsMap()) {
     for (const auto& kv : node) {
       const std::string key = kv.first.as<std::string>();
-      flatten(kv.second, path.empty() ? key : path + "." + key, out);
+      std::string child = path;
+      if (!child.empty()) child += '.';
+      child += key;
+      flatten(kv.second, child, out);
     }
   } else if (node.IsSequence()) {
     FileValue v;
@@ -78,7 +81,7 @@ const ConfigSource::Given* ConfigSource::read(std::string_view key) {
   return it == given_.end() ? nullptr : &it->second;
 }
 
-void ConfigSource::invalid(const Given& given, std::string problem) {
+void ConfigSource::invalid(const Given& given, const std::string& problem) {
   // The same key read by two layers yields the same problem; the first one stays.
   value_problems_.emplace(given.id, "invalid configuration " + given.origin + ": " + problem);
 }
@@ -171,7 +174,7 @@ std::vector<std::string> ConfigSource::list(std::string_view key, std::vector<st
   return items;
 }
 
-void ConfigSource::reject(std::string key, std::string problem) {
+void ConfigSource::reject(const std::string& key, const std::string& problem) {
   rule_problems_.push_back("invalid configuration " + key + ": " + problem);
 }
 

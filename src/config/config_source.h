@@ -57,7 +57,7 @@ class ConfigSource {
 
   // A rule between keys is broken, e.g. a TLS address without its certificate. Reported after
   // every problem with a single value, as "invalid configuration <key>: <problem>".
-  void reject(std::string key, std::string problem);
+  void reject(const std::string& key, const std::string& problem);
 
   // The first problem, as one line: an unreadable file, else the invalid value whose key sorts
   // first, else the first broken rule. nullopt when the configuration is usable.
@@ -81,7 +81,7 @@ class ConfigSource {
   const Given* read(std::string_view key);
   // The scalar of `given`, or nullopt after recording that a list came instead.
   std::optional<std::string> scalar(const Given& given);
-  void invalid(const Given& given, std::string problem);
+  void invalid(const Given& given, const std::string& problem);
 
   std::optional<std::string> load_problem_;
   std::map<std::string, Given> given_;                 // by lower-cased key

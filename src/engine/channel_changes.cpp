@@ -6,7 +6,7 @@ namespace jindou::engine {
 
 void ChannelShard::run_meta(std::function<void(StatusCallback)> op, StatusCallback done,
                             std::function<void()> prefetch) {
-  meta_waiting_.push_back(
+  meta_waiting_.emplace_back(
       [this, op = std::move(op), done = std::move(done), prefetch = std::move(prefetch)]() mutable {
         meta_busy_ = true;
         auto run = [this, op = std::move(op), done = std::move(done)]() mutable {
@@ -47,7 +47,7 @@ void ChannelShard::run_next_meta() {
 void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                                   std::optional<MemberChange> members, StatusCallback done) {
   run_meta(
-      [this, key, info = std::move(info), members = std::move(members)](StatusCallback finish) {
+      [this, key, info, members = std::move(members)](StatusCallback finish) {
         using Mode = MemberChange::Mode;
         // Reads first: a failed read must leave nothing of this change in the open batch.
         std::vector<std::string> current;

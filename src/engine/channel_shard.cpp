@@ -337,7 +337,7 @@ bool ChannelShard::try_send(ChannelState& st, SendRequest& request, SendCallback
   return true;
 }
 
-void ChannelShard::send_unstored(SendRequest request, SendCallback done) {
+void ChannelShard::send_unstored(SendRequest request, const SendCallback& done) {
   std::string from_uid =
       request.from_uid.empty() ? std::string(kSystemUid) : std::move(request.from_uid);
   auto recipients = std::make_shared<const std::vector<std::string>>(request.subscribers);

@@ -69,7 +69,7 @@ class ChannelShard {
   // `key` is the stored channel (derived for person channels); the request is validated.
   void send(const ChannelKey& key, SendRequest request, SendCallback done);
   // A send without a channel: delivered to request.subscribers only, never stored.
-  void send_unstored(SendRequest request, SendCallback done);
+  void send_unstored(SendRequest request, const SendCallback& done);
 
   // Metadata changes; each becomes durable before `done` runs. Either part may be absent.
   void change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
@@ -94,7 +94,7 @@ class ChannelShard {
   // the channel's v5 connections as EVENTs, in order.
   void append_chunk(const ChannelKey& key, ChunkRequest request, StreamCallback done);
   // Idempotent: closing an ended stream answers as the first close did.
-  void close_stream(const ChannelKey& key, std::string stream_no, store::StreamEnd reason,
+  void close_stream(const ChannelKey& key, const std::string& stream_no, store::StreamEnd reason,
                     StreamCallback done);
   // Ends, with end_reason timeout, the open streams that nothing touched for `idle_ms`.
   void close_idle_streams(int64_t now_ms, int64_t idle_ms);

@@ -62,7 +62,7 @@ void Engine::send(SendRequest request, SendCallback done) {
     ChannelShard& shard = *shards_[index];
     executors_.post(index,
                     [&shard, request = std::move(request), done = std::move(done)]() mutable {
-                      shard.send_unstored(std::move(request), std::move(done));
+                      shard.send_unstored(std::move(request), done);
                     });
     return;
   }
@@ -105,10 +105,10 @@ void Engine::send_batch(std::vector<SendRequest> requests,
 void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                             std::optional<MemberChange> members, StatusCallback done) {
   ChannelShard& shard = shard_for(key);
-  shard.executor().post([&shard, key, info = std::move(info), members = std::move(members),
-                         done = std::move(done)]() mutable {
-    shard.change_channel(key, std::move(info), std::move(members), std::move(done));
-  });
+  shard.executor().post(
+      [&shard, key, info, members = std::move(members), done = std::move(done)]() mutable {
+        shard.change_channel(key, info, std::move(members), std::move(done));
+      });
 }
 
 void Engine::disband_channel(const ChannelKey& key, StatusCallback done) {
@@ -126,8 +126,8 @@ Result<std::vector<std::string>> Engine::members(const ChannelKey& key, MemberRo
   return store_.members(key, role);
 }
 
-void Engine::set_user_token(const std::string& uid, uint8_t device_flag, store::UserToken token,
-                            StatusCallback done) {
+void Engine::set_user_token(const std::string& uid, uint8_t device_flag,
+                            const store::UserToken& token, StatusCallback done) {
   store::WriteSet ws;
   ws.put_user_token(uid, device_flag, token);
   ChannelShard& shard = shard_for_user(uid);
@@ -136,7 +136,7 @@ void Engine::set_user_token(const std::string& uid, uint8_t device_flag, store::
   });
 }
 
-void Engine::clear_user_tokens(const std::string& uid, std::vector<uint8_t> device_flags,
+void Engine::clear_user_tokens(const std::string& uid, const std::vector<uint8_t>& device_flags,
                                StatusCallback done) {
   store::WriteSet ws;
   for (uint8_t flag : device_flags) ws.delete_user_token(uid, flag);

@@ -72,9 +72,9 @@ class Engine {
   }
   Result<std::vector<std::string>> members(const ChannelKey& key, MemberRole role);
 
-  void set_user_token(const std::string& uid, uint8_t device_flag, store::UserToken token,
+  void set_user_token(const std::string& uid, uint8_t device_flag, const store::UserToken& token,
                       StatusCallback done);
-  void clear_user_tokens(const std::string& uid, std::vector<uint8_t> device_flags,
+  void clear_user_tokens(const std::string& uid, const std::vector<uint8_t>& device_flags,
                          StatusCallback done);
   Result<std::optional<store::UserToken>> user_token(const std::string& uid, uint8_t device_flag);
 

@@ -105,7 +105,7 @@ void Engine::close_stream(std::string stream_no, store::StreamEnd reason, Stream
   ChannelShard& shard = shard_for(**key);
   shard.executor().post([&shard, key = std::move(**key), stream_no = std::move(stream_no), reason,
                          done = std::move(done)]() mutable {
-    shard.close_stream(key, std::move(stream_no), reason, std::move(done));
+    shard.close_stream(key, stream_no, reason, std::move(done));
   });
 }
 

@@ -122,7 +122,7 @@ class EngineTest : public ::testing::Test {
   Status change(const ChannelKey& key, std::optional<ChannelInfo> info,
                 std::optional<MemberChange> members) {
     std::promise<Status> p;
-    engine_->change_channel(key, std::move(info), std::move(members),
+    engine_->change_channel(key, info, std::move(members),
                             [&p](Status s) { p.set_value(std::move(s)); });
     return p.get_future().get();
   }

@@ -164,7 +164,7 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
   schedule_flush();
 }
 
-void ChannelShard::close_stream(const ChannelKey& key, std::string stream_no,
+void ChannelShard::close_stream(const ChannelKey& key, const std::string& stream_no,
                                 store::StreamEnd reason, StreamCallback done) {
   std::optional<store::StreamRecord> ended;
   auto state = open_stream_state(key, stream_no, ended);

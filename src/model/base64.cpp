@@ -8,10 +8,13 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr std::array<int8_t, 256> make_reverse() {
-  std::array<int8_t, 256> r{};
-  for (auto& v : r) v = -1;
-  for (int i = 0; i < 64; ++i) r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+// Each character's 6-bit value, or kNotInAlphabet.
+constexpr uint8_t kNotInAlphabet = 0xFF;
+constexpr std::array<uint8_t, 256> make_reverse() {
+  std::array<uint8_t, 256> r{};
+  for (auto& v : r) v = kNotInAlphabet;
+  for (int i = 0; i < 64; ++i)
+    r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<uint8_t>(i);
   return r;
 }
 constexpr auto kReverse = make_reverse();
@@ -65,7 +68,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
       }
       if (pad > 0) return std::nullopt;  // data after padding
       v[k] = kReverse[c];
-      if (v[k] < 0) return std::nullopt;
+      if (v[k] == kNotInAlphabet) return std::nullopt;
     }
     const uint32_t w = (static_cast<uint32_t>(v[0]) << 18) | (static_cast<uint32_t>(v[1]) << 12) |
                        (static_cast<uint32_t>(v[2]) << 6) | static_cast<uint32_t>(v[3]);

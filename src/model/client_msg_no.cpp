@@ -10,7 +10,7 @@ std::string generated_client_msg_no(int64_t message_id, uint64_t random) {
   const auto id = static_cast<uint64_t>(message_id);
   for (int i = 0; i < 16; ++i) {
     out[static_cast<size_t>(i)] = kHex[(id >> (60 - 4 * i)) & 15];
-    out[static_cast<size_t>(16 + i)] = kHex[(random >> (60 - 4 * i)) & 15];
+    out[16 + static_cast<size_t>(i)] = kHex[(random >> (60 - 4 * i)) & 15];
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>  // environ
 
 #include <csignal>
 #include <cstdio>
@@ -15,8 +16,6 @@
 
 #include "server/config.h"
 #include "server/server.h"
-
-extern char** environ;
 
 namespace {
 
@@ -60,9 +59,7 @@ void setup_logging(const jindou::server::Config& config) {
   spdlog::flush_on(spdlog::level::info);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"jindou: a WuKongIM-compatible instant-messaging server"};
   jindou::server::ConfigSources sources;
   std::string data_dir, http_addr, tcp_addr, ws_addr, manager_token, mode, log_level;
@@ -136,4 +133,17 @@ int main(int argc, char** argv) {
   server.wait_for_shutdown();
   waiter.join();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Whatever is thrown before the server runs (a log directory that cannot be created, say)
+  // ends the process with its message and a failure status rather than an abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "jindou: %s\n", e.what());
+    return 1;
+  }
 }

@@ -31,9 +31,10 @@ void Server::start() {
   const auto data_dir = std::filesystem::path(config_.data_dir);
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  if (ec)
+  if (ec) {
     throw std::runtime_error("cannot create data directory " + config_.data_dir + ": " +
                              ec.message());
+  }
 
   auto store = store::RocksStore::open(config_.store);
   if (!store.ok()) throw std::runtime_error(store.error().message);

@@ -12,7 +12,7 @@ struct GrpcTransport::Client {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<wkhook::WebhookService::Stub> stub;
   std::string secret;
-  std::chrono::milliseconds timeout;
+  std::chrono::milliseconds timeout{};
 };
 
 GrpcTransport::GrpcTransport(const std::string& address, std::string secret,

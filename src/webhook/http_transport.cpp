@@ -30,7 +30,7 @@ struct HttpTransport::Connection {
   std::string host_header;
   bool tls = false;
   std::string secret;
-  std::chrono::milliseconds timeout;
+  std::chrono::milliseconds timeout{};
 
   asio::io_context ioc;
   ssl::context tls_context{ssl::context::tls_client};

@@ -15,13 +15,27 @@ if(JINDOU_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# jindou_library(<name> SOURCES ... DEPS ...): a layer of the server, warnings as errors.
+# jindou_library(<name> SOURCES ... DEPS ... PRIVATE_DEPS ...): a layer of the server, warnings
+# as errors. DEPS are the libraries its headers include (its dependents see them too);
+# PRIVATE_DEPS are used by its sources only.
+#
+# A library sees only its own layer's headers and those of the libraries it depends on, so an
+# include that goes the wrong way between layers does not compile. Each library gets a folder in
+# the build tree holding one link, named after its layer, to the layer's source folder; that
+# folder is its public include directory, so `#include "store/store.h"` resolves exactly when
+# the store is among the library's dependencies (directly, or through a DEPS of one of them).
 function(jindou_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  get_filename_component(layer ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  set(include_dir ${PROJECT_BINARY_DIR}/include/${name})
+  file(MAKE_DIRECTORY ${include_dir})
+  file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR} ${include_dir}/${layer} SYMBOLIC)
+  target_include_directories(${name} PUBLIC ${include_dir})
   target_compile_options(${name} PRIVATE ${JINDOU_WARNINGS})
-  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  set_property(TARGET ${name} PROPERTY JINDOU_LAYER ${layer})
+  set_property(GLOBAL APPEND PROPERTY JINDOU_LIBRARIES ${name})
 endfunction()
 
 # jindou_test(<name> SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.

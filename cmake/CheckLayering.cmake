@@ -1,0 +1,51 @@
+# Run by the layering_test test (see JindouLayering.cmake): cmake -DCXX=... -DPROBES=...
+# -DSYSTEM_DIRS=... -DWORK_DIR=... -P CheckLayering.cmake
+cmake_minimum_required(VERSION 3.25)
+include(${PROBES})
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(probe ${WORK_DIR}/probe.cpp)
+set(failures "")
+
+# Preprocesses `#include "<header>"` with the given flags; sets `ok` and `errors` in the caller.
+function(preprocess header flags)
+  file(WRITE ${probe} "#include \"${header}\"\n")
+  execute_process(COMMAND ${CXX} -std=c++20 ${flags} -E ${probe}
+    RESULT_VARIABLE result OUTPUT_QUIET ERROR_VARIABLE stderr)
+  if(result EQUAL 0)
+    set(ok TRUE PARENT_SCOPE)
+  else()
+    set(ok FALSE PARENT_SCOPE)
+  endif()
+  set(errors "${stderr}" PARENT_SCOPE)
+endfunction()
+
+foreach(library IN LISTS libraries)
+  set(flags "")
+  foreach(dir IN LISTS ${library}_includes)
+    # The compiler's own directories are searched anyway, and naming them again with -I changes
+    # their order for the standard library's #include_next.
+    if(NOT dir IN_LIST SYSTEM_DIRS)
+      list(APPEND flags -I${dir})
+    endif()
+  endforeach()
+  foreach(header IN LISTS ${library}_visible)
+    preprocess(${header} "${flags}")
+    if(NOT ok)
+      list(APPEND failures "${library} cannot include its own \"${header}\":\n${errors}")
+    endif()
+  endforeach()
+  foreach(header IN LISTS ${library}_hidden)
+    preprocess(${header} "${flags}")
+    string(REGEX MATCH "${header}'?:? (No such file|file not found)" missing "${errors}")
+    if(ok OR NOT missing)
+      list(APPEND failures "${library} can include \"${header}\", a layer it must not see")
+    endif()
+  endforeach()
+endforeach()
+
+if(failures)
+  list(JOIN failures "\n" report)
+  message(FATAL_ERROR "${report}")
+endif()
+list(LENGTH libraries count)
+message(STATUS "${count} libraries see no layer they must not see")
