@@ -138,7 +138,7 @@ size_t Gateway::connections_open() const {
   return impl_->sets.size();
 }
 
-void Gateway::adopt(size_t index, std::shared_ptr<ClientConnection> connection) {
+void Gateway::adopt(size_t index, const std::shared_ptr<ClientConnection>& connection) {
   if (stopping()) return connection->close("server shutting down");
   impl_->sets.add(index, connection);
   connection->start();

@@ -50,7 +50,7 @@ class Gateway {
   const GatewayOptions& options() const { return options_; }
   ClientCounters& counters() { return counters_; }
   // Registers a freshly accepted connection on context `index` and starts it.
-  void adopt(size_t index, std::shared_ptr<ClientConnection> connection);
+  void adopt(size_t index, const std::shared_ptr<ClientConnection>& connection);
   void forget(size_t index, uint64_t id);
   uint64_t next_connection_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
   boost::asio::io_context& context(size_t index) { return *contexts_[index]; }

@@ -6,7 +6,7 @@
 
 namespace jindou::runtime {
 
-ReadPool::ReadPool(size_t threads, std::string name) {
+ReadPool::ReadPool(size_t threads, const std::string& name) {
   for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) {
     threads_.emplace_back([this, thread_name = name + "-" + std::to_string(i)] {
       pthread_setname_np(pthread_self(), thread_name.substr(0, 15).c_str());

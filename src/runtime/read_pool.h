@@ -23,7 +23,7 @@ namespace jindou::runtime {
 
 class ReadPool final : public Executor {
  public:
-  explicit ReadPool(size_t threads, std::string name = "read");
+  explicit ReadPool(size_t threads, const std::string& name = "read");
   ~ReadPool() override;
   ReadPool(const ReadPool&) = delete;
   ReadPool& operator=(const ReadPool&) = delete;
