@@ -25,8 +25,8 @@ class ConnectionSets {
  public:
   using Visit = std::function<void(Connection&, std::chrono::steady_clock::time_point now)>;
 
-  ConnectionSets(std::vector<boost::asio::io_context*> contexts, std::chrono::milliseconds period,
-                 Visit visit)
+  ConnectionSets(const std::vector<boost::asio::io_context*>& contexts,
+                 std::chrono::milliseconds period, Visit visit)
       : period_(period), visit_(std::move(visit)) {
     for (auto* ctx : contexts) sets_.push_back(std::make_unique<Set>(*ctx));
   }
