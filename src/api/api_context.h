@@ -28,6 +28,8 @@ struct ApiLimits {
 
 struct ApiContext {
   engine::Engine& engine;
+  // Who is online (/connz, /varz, /conn/kick, /user/onlinestatus).
+  engine::PresenceTable& presence;
   ApiLimits limits;
   int64_t started_at = 0;  // Unix seconds, for /varz
   // Where reads that may scan the whole store run (a thread of their own), so that io threads

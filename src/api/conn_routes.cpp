@@ -46,20 +46,19 @@ void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   const std::string* uid = request.query_param("uid");
   std::vector<engine::LinkInfo> links;
   if (uid != nullptr && !uid->empty()) {
-    for (auto& l : ctx.engine.presence().links_of(*uid)) {
+    for (auto& l : ctx.presence.links_of(*uid)) {
       if (l.info.id > static_cast<uint64_t>(*offset) && links.size() < limit) {
         links.push_back(l.info);
       }
     }
   } else {
-    links = ctx.engine.presence().page(static_cast<uint64_t>(*offset), limit);
+    links = ctx.presence.page(static_cast<uint64_t>(*offset), limit);
   }
   const int64_t now = unix_seconds();
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.field("now", now)
-      .field("total", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
+  w.field("now", now).field("total", static_cast<uint64_t>(ctx.presence.connection_count()));
   w.field("offset", *offset).field("limit", limit);
   w.key("connections").begin_array();
   for (const auto& l : links) {
@@ -101,8 +100,8 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("server_id", static_cast<int>(ctx.engine.node_id()));
   w.field("version", "0.1.0");
   w.field("uptime_seconds", unix_seconds() - ctx.started_at);
-  w.field("connections", static_cast<uint64_t>(ctx.engine.presence().connection_count()));
-  w.field("users_online", static_cast<uint64_t>(ctx.engine.presence().user_count()));
+  w.field("connections", static_cast<uint64_t>(ctx.presence.connection_count()));
+  w.field("users_online", static_cast<uint64_t>(ctx.presence.user_count()));
   w.field("http_connections", ctx.http_connections ? ctx.http_connections() : uint64_t{0});
   for (const auto& c : ctx.client_counters) w.field(c.name, c.counter->load());
   w.field("deliveries", ctx.engine.fanout().deliveries());

@@ -15,8 +15,8 @@ class HealthTest : public engine::FaultyEngineTest {
  protected:
   void SetUp() override {
     engine::FaultyEngineTest::SetUp();
-    ctx_ = std::make_unique<ApiContext>(
-        ApiContext{*engine_, ApiLimits{}, 0, nullptr, nullptr, nullptr, {}, nullptr});
+    ctx_ = std::make_unique<ApiContext>(ApiContext{
+        *engine_, engine_->presence(), ApiLimits{}, 0, nullptr, nullptr, nullptr, {}, nullptr});
     add_all_routes(router_, *ctx_);
   }
   // Dispatches a request and waits for its answer, which sends give on a shard thread.

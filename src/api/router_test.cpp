@@ -60,7 +60,8 @@ class ApiRoutesTest : public engine::EngineTest {};
 
 TEST_F(ApiRoutesTest, OpenApiDocumentListsExactlyTheRoutes) {
   webhook::Webhooks webhooks(webhook::WebhookOptions{}, *store_);  // off, but its routes exist
-  ApiContext ctx{*engine_, ApiLimits{}, 0, nullptr, &webhooks, nullptr, {}, nullptr};
+  ApiContext ctx{*engine_, engine_->presence(), ApiLimits{}, 0, nullptr, &webhooks, nullptr, {},
+                 nullptr};
   Router router("");
   add_all_routes(router, ctx);
   std::set<std::string> served;

@@ -76,7 +76,7 @@ void online_status(ApiContext& ctx, HttpRequest& request, const Respond& respond
     }
     const std::string uid(item.get_string());
     bool seen[256] = {};
-    for (const auto& link : ctx.engine.presence().links_of(uid)) {
+    for (const auto& link : ctx.presence.links_of(uid)) {
       if (seen[link.info.device_flag]) continue;  // one entry per device type
       seen[link.info.device_flag] = true;
       w.begin_object()

@@ -376,7 +376,7 @@ void ClientConnection::login(const proto::Connect& connect, const AuthVerdict& v
   session_.accepted(Clock::now());
   // Online first, then the kick rules: two logins racing on different io threads then each see
   // the other, and only the older connection is kicked (connection ids grow with accept order).
-  ctx_.engine.presence().add(info_, shared_from_this());
+  ctx_.presence.add(info_, shared_from_this());
   session_.went_online();
   // A ban committed since the check kicked whoever was online then, which may not have included
   // this connection: look again now that it is online (one side sees the other).
@@ -384,7 +384,7 @@ void ClientConnection::login(const proto::Connect& connect, const AuthVerdict& v
   if (banned.ok() && *banned) {
     return kick(ReasonCode::kConnectKick, "banned", false, std::chrono::seconds(2));
   }
-  for (auto& k : login_kicks(info_, ctx_.engine.presence().links_of(info_.uid))) {
+  for (auto& k : login_kicks(info_, ctx_.presence.links_of(info_.uid))) {
     ctx_.engine.post(k.link.info.executor, [link = std::move(k.link.link), quietly = k.quietly] {
       link->kick(ReasonCode::kConnectKick, "login in other device", quietly,
                  std::chrono::seconds(2));
@@ -442,7 +442,7 @@ void ClientConnection::close_when_answered() {
 }
 
 void ClientConnection::leave_presence() {
-  if (session_.went_offline()) ctx_.engine.presence().remove(info_.uid, info_.id);
+  if (session_.went_offline()) ctx_.presence.remove(info_.uid, info_.id);
 }
 
 void ClientConnection::finish_close(const std::string& reason, CloseCause cause) {

@@ -54,12 +54,14 @@ struct Gateway::Impl {
 };
 
 Gateway::Gateway(std::vector<asio::io_context*> contexts, engine::Engine& engine,
-                 GatewayOptions options, runtime::Executor* blocking_reads)
+                 engine::PresenceTable& presence, GatewayOptions options,
+                 runtime::Executor* blocking_reads)
     : contexts_(std::move(contexts)),
       engine_(engine),
       options_(std::move(options)),
       users_(engine),
       session_{.engine = engine_,
+               .presence = presence,
                .options = options_,
                .counters = counters_,
                .users = users_,

@@ -29,7 +29,8 @@ class ClientConnection;
 class Gateway {
  public:
   Gateway(std::vector<boost::asio::io_context*> contexts, engine::Engine& engine,
-          GatewayOptions options, runtime::Executor* blocking_reads = nullptr);
+          engine::PresenceTable& presence, GatewayOptions options,
+          runtime::Executor* blocking_reads = nullptr);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;

@@ -1,6 +1,6 @@
 // SessionContext: what a client connection needs from the gateway that accepted it — the
-// engine, the options, the counters, where CONNECT checks read the store, and how to leave the
-// gateway's connection set. Owned by the Gateway, which outlives its connections.
+// engine, the presence table, the options, the counters, where CONNECT checks read the store, and
+// how to leave the gateway's connection set. Owned by the Gateway, which outlives its connections.
 //
 // Thread: shared by every io thread; each member is safe to use from any of them (`forget` on
 // the connection's own io thread).
@@ -16,12 +16,15 @@
 
 namespace jindou::engine {
 class Engine;
-}
+class PresenceTable;
+}  // namespace jindou::engine
 
 namespace jindou::gateway {
 
 struct SessionContext {
   engine::Engine& engine;
+  // Who is online: connections add themselves after CONNACK and leave when they close.
+  engine::PresenceTable& presence;
   const GatewayOptions& options;
   ClientCounters& counters;
   UserDirectory& users;

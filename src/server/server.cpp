@@ -65,6 +65,7 @@ void Server::start() {
   const api::ApiOptions& api = config_.api;
   slow_reads_ = std::make_unique<runtime::ThreadExecutor>();
   api_context_ = std::make_unique<api::ApiContext>(api::ApiContext{*engine_,
+                                                                   engine_->presence(),
                                                                    api.limits,
                                                                    unix_seconds(),
                                                                    slow_reads_.get(),
@@ -85,7 +86,8 @@ void Server::start() {
   }
 
   const gateway::GatewayOptions& gw = config_.gateway;
-  gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, gw, reads_.get());
+  gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, engine_->presence(), gw,
+                                                reads_.get());
   api_context_->client_counters = gateway_->counters().named();
   gateway_->start();
   io_->start();
