@@ -4,20 +4,17 @@
 // connection's executor).
 //
 // Threads: post() is safe from any thread; tasks run on any pool thread, in no particular
-// order. Lifecycle: stop() runs what is queued, then joins (posts after stop() run inline).
+// order. Lifecycle: stop() runs what is queued, then joins (posts after that run inline).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "runtime/executor.h"
+#include "runtime/task_queue.h"
 
 namespace jindou::runtime {
 
@@ -33,18 +30,12 @@ class ReadPool final : public Executor {
 
   size_t threads() const { return threads_.size(); }
   // Tasks that ended with an exception (the thread carries on with the next one).
-  uint64_t failed_tasks() const { return failed_tasks_.load(std::memory_order_relaxed); }
+  uint64_t failed_tasks() const { return queue_.failed(); }
   // Tasks queued and not yet started.
-  size_t queued() const;
+  size_t queued() const { return queue_.size(); }
 
  private:
-  void run();
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::atomic<uint64_t> failed_tasks_{0};
+  TaskQueue queue_;
   std::vector<std::thread> threads_;
 };
 
