@@ -7,7 +7,7 @@ set(JINDOU_LAYER_TIERS
   "config model runtime testing"
   "proto store json"
   "engine client"
-  "webhook"
+  "webhook cluster"
   "api gateway"
   "server")
 

@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   librocksdb-dev libssl-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
+  nats-server libnats-dev
   libspdlog-dev libyaml-cpp-dev libcli11-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
