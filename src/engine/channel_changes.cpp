@@ -70,7 +70,8 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
             return;
           }
         }
-        store::WriteSet& ws = open_->writes;
+        Batch& batch = open(key);
+        store::WriteSet& ws = batch.writes;
         if (track_conversations) record_member_conversations(st, *members, current);
         if (info) ws.put_channel_info(key, *info);
         if (members) {
@@ -88,7 +89,7 @@ void ChannelShard::change_channel(const ChannelKey& key, std::optional<ChannelIn
             for (const auto& uid : members->uids) ws.put_member(key, members->role, uid);
           }
         }
-        open_->meta.emplace_back(key, std::move(finish));
+        batch.meta.emplace_back(key, std::move(finish));
         schedule_flush();
       },
       std::move(done),
@@ -109,18 +110,21 @@ void ChannelShard::disband_channel(const ChannelKey& key, StatusCallback done) {
         }
         ChannelInfo info = current->value_or(ChannelInfo{});
         info.disband = true;
-        open_->writes.put_channel_info(key, info);
-        open_->meta.emplace_back(key, std::move(finish));
+        Batch& batch = open(key);
+        batch.writes.put_channel_info(key, info);
+        batch.meta.emplace_back(key, std::move(finish));
         schedule_flush();
       },
       std::move(done), [store = &store_, key] { (void)store->channel_info(key); });
 }
 
-void ChannelShard::commit_writes(store::WriteSet writes, StatusCallback done) {
+void ChannelShard::commit_writes(const ChannelKey& key, store::WriteSet writes,
+                                 StatusCallback done) {
   run_meta(
-      [this, writes = std::move(writes)](StatusCallback finish) mutable {
-        open_->writes.append(std::move(writes));
-        open_->meta.emplace_back(std::nullopt, std::move(finish));
+      [this, key, writes = std::move(writes)](StatusCallback finish) mutable {
+        Batch& batch = open(key);
+        batch.writes.append(std::move(writes));
+        batch.meta.emplace_back(std::nullopt, std::move(finish));
         schedule_flush();
       },
       std::move(done));

@@ -53,4 +53,12 @@ void ChannelSettingsCache::invalidate(const ChannelKey& key) {
   s.map.erase(key);
 }
 
+void ChannelSettingsCache::clear() {
+  for (Stripe& s : stripes_) {
+    std::lock_guard lock(s.mu);
+    ++s.generation;
+    s.map.clear();
+  }
+}
+
 }  // namespace jindou::engine

@@ -37,6 +37,7 @@ class ChannelSettingsCache {
 
   Result<std::shared_ptr<const ChannelSettings>> get(const ChannelKey& key);
   void invalidate(const ChannelKey& key);
+  void clear();
 
  private:
   static constexpr size_t kStripes = 64;

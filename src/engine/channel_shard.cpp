@@ -34,8 +34,25 @@ ChannelShard::ChannelShard(size_t index, runtime::Executor& executor, store::Sto
       options_(options),
       sink_(sink),
       context_(context),
-      open_(std::make_unique<Batch>()),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {}
+
+ChannelShard::Batch& ChannelShard::open(const ChannelKey& key) {
+  const uint32_t partition = context_.router != nullptr ? context_.router->partition(key) : 0;
+  std::unique_ptr<Batch>& batch = open_[partition];
+  if (!batch) {
+    batch = std::make_unique<Batch>();
+    batch->partition = partition;
+  }
+  return *batch;
+}
+
+void ChannelShard::forget_channel_state() {
+  for (auto& [key, st] : channels_) {
+    st->seq_loaded = false;
+    if (st->subscribers) cached_members_ -= st->subscribers->size();
+    st->subscribers.reset();
+  }
+}
 
 ChannelShard::ChannelState& ChannelShard::state(const ChannelKey& key) {
   auto it = channels_.find(key);
@@ -299,7 +316,8 @@ bool ChannelShard::try_send(ChannelState& st, SendRequest& request, SendCallback
   if (message->header.red_dot) ++st.red_dots;
   message->red_dot_total = st.red_dots;
   ++st.in_flight;
-  open_->writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
+  Batch& batch = open(key);
+  batch.writes.put_message(*message, !generated, message->expire > 0 || store_.has_retention());
   record_conversations(*message);
   if (recipients) record_offline(*message, *recipients);
   const bool opens_stream = request.open_stream;
@@ -313,12 +331,12 @@ bool ChannelShard::try_send(ChannelState& st, SendRequest& request, SendCallback
     rec.client_msg_no = message->client_msg_no;
     rec.from_uid = message->from_uid;
     rec.updated_ms = unix_millis();
-    open_->writes.put_stream(rec);
+    batch.writes.put_stream(rec);
     streams_[rec.stream_no] = std::move(stream);
   }
   if (message->header.sync_once && recipients) {
     for (const auto& uid : *recipients) {
-      open_->writes.push_sync_queue(uid, key, message->message_seq);
+      batch.writes.push_sync_queue(uid, key, message->message_seq);
     }
   }
   auto pending = std::make_unique<PendingSend>();
@@ -332,7 +350,7 @@ bool ChannelShard::try_send(ChannelState& st, SendRequest& request, SendCallback
   if (!pending->idempotency_key.empty()) {
     in_flight_keys_.emplace(pending->idempotency_key, pending.get());
   }
-  open_->sends.push_back(std::move(pending));
+  batch.sends.push_back(std::move(pending));
   schedule_flush();
   return true;
 }
@@ -374,8 +392,9 @@ void ChannelShard::record_offline(const Message& m, const std::vector<std::strin
     if (uid != m.from_uid && !context_.presence->online(uid)) offline.push_back(uid);
   }
   if (offline.empty()) return;
-  append_offline_record(open_->offline_entry, m, offline);
-  ++open_->offline_records;
+  Batch& batch = open(m.channel);
+  append_offline_record(batch.offline_entry, m, offline);
+  ++batch.offline_records;
   schedule_flush();
 }
 
@@ -397,31 +416,40 @@ void ChannelShard::schedule_flush() {
 
 void ChannelShard::flush() {
   flush_scheduled_ = false;
-  if (open_->writes.empty() && open_->meta.empty() && open_->offline_records == 0 &&
-      open_->stream_ops.empty()) {
-    return;
-  }
-  std::shared_ptr<Batch> batch(open_.release());
-  open_ = std::make_unique<Batch>();
-  if (options_.events.stored_messages && !batch->sends.empty()) {
-    std::vector<StoredMessageRef> refs;
-    refs.reserve(batch->sends.size());
-    for (const auto& pending : batch->sends) {
-      refs.push_back(StoredMessageRef{pending->message->channel, pending->message->message_seq});
+  // One commit per partition (one in single-node mode).
+  for (auto& [partition, open] : open_) {
+    if (!open || (open->writes.empty() && open->meta.empty() && open->offline_records == 0 &&
+                  open->stream_ops.empty())) {
+      continue;
     }
-    batch->writes.append_event(kQueueStoredMessages, encode_stored_messages(refs));
-  }
-  if (batch->offline_records > 0) {
-    batch->writes.append_event(kQueueOfflineRecipients, std::move(batch->offline_entry));
-  }
-  store::WriteSet writes = std::move(batch->writes);
-  store_.commit(std::move(writes), [this, batch](const Status& status) {
-    executor_.post([this, batch, status] {
-      complete(*batch, status);
-      // The acknowledgements this produced leave now, not a turn later.
-      runtime::ExecutorGroup::flush_current();
+    std::shared_ptr<Batch> batch(open.release());
+    if (options_.events.stored_messages && !batch->sends.empty()) {
+      std::vector<StoredMessageRef> refs;
+      refs.reserve(batch->sends.size());
+      for (const auto& pending : batch->sends) {
+        refs.push_back(
+            StoredMessageRef{pending->message->channel, pending->message->message_seq});
+      }
+      batch->writes.append_event(kQueueStoredMessages, encode_stored_messages(refs));
+    }
+    if (batch->offline_records > 0) {
+      batch->writes.append_event(kQueueOfflineRecipients, std::move(batch->offline_entry));
+    }
+    store::WriteSet writes = std::move(batch->writes);
+    writes.set_partition(batch->partition);
+    store_.commit(std::move(writes), [this, batch](const Status& status) {
+      executor_.post([this, batch, status] {
+        complete(*batch, status);
+        // The acknowledgements this produced leave now, not a turn later.
+        runtime::ExecutorGroup::flush_current();
+      });
     });
-  });
+  }
+  // Partitions seen lately keep their (empty) slot; the map stays as small as the number of
+  // partitions in use.
+  for (auto it = open_.begin(); it != open_.end();) {
+    it = it->second ? std::next(it) : open_.erase(it);
+  }
 }
 
 void ChannelShard::complete(Batch& batch, const Status& status) {

@@ -21,8 +21,10 @@
 #include "engine/delivery.h"
 #include "engine/engine_options.h"
 #include "engine/event_log.h"
+#include "engine/member_change.h"
 #include "engine/presence.h"
 #include "engine/send_types.h"
+#include "engine/write_router.h"
 #include "model/channel.h"
 #include "model/snowflake.h"
 #include "runtime/executor.h"
@@ -36,14 +38,6 @@ using SendCallback = std::function<void(SendResult)>;
 using StreamCallback = std::function<void(StreamResult)>;
 using StatusCallback = std::function<void(Status)>;
 
-// A change to a channel's member lists.
-struct MemberChange {
-  enum class Mode : uint8_t { kAdd, kRemove, kSet, kRemoveAll };
-  MemberRole role = MemberRole::kSubscriber;
-  Mode mode = Mode::kAdd;
-  std::vector<std::string> uids;
-};
-
 // What shards share beyond the store: who is online (offline recipients are found before a
 // message is stored) and who hears about new event-log entries. Owned by the Engine.
 struct ShardContext {
@@ -54,6 +48,8 @@ struct ShardContext {
   runtime::Executor* disk_reads = nullptr;
   // Rounds of reads sends handed to disk_reads (/varz: sends_read_from_disk).
   runtime::ShardedCounter* disk_read_rounds = nullptr;
+  // Cluster mode: the partition of each write (one batch per partition per flush). Null: one.
+  WriteRouter* router = nullptr;
 };
 
 class ChannelShard {
@@ -76,8 +72,11 @@ class ChannelShard {
                       std::optional<MemberChange> members, StatusCallback done);
   // Sets the disband flag, keeping the channel's other settings.
   void disband_channel(const ChannelKey& key, StatusCallback done);
-  // Commits `writes` in order with this shard's other changes.
-  void commit_writes(store::WriteSet writes, StatusCallback done);
+  // Commits `writes` (records of `key`'s partition) in order with this shard's other changes.
+  void commit_writes(const ChannelKey& key, store::WriteSet writes, StatusCallback done);
+  // Forgets the cached seqs and subscribers of every channel: they are read again from the
+  // store (cluster mode, when another node may have written them meanwhile).
+  void forget_channel_state();
 
   // Conversations of `uid` with `key` (see engine/conversation_reader.h): read up to
   // `message_seq` (0: everything), show `unread` unread, or hide until the next message.
@@ -149,6 +148,7 @@ class ChannelShard {
     bool pending_chunk = false;  // a chunk in StreamState::pending_chunks
   };
   struct Batch {
+    uint32_t partition = 0;
     store::WriteSet writes;
     std::vector<std::unique_ptr<PendingSend>> sends;
     std::string offline_entry;  // msg.offline records of this flush (engine/event_log.h)
@@ -159,6 +159,8 @@ class ChannelShard {
   };
 
   ChannelState& state(const ChannelKey& key);
+  // The open batch of `key`'s partition.
+  Batch& open(const ChannelKey& key);
   // Decides `request`: answered or added to the open batch (true), or left untouched because
   // a store read needs the disk and `memory_only` is set (false).
   bool try_send(ChannelState& st, SendRequest& request, SendCallback& done, bool memory_only);
@@ -231,7 +233,8 @@ class ChannelShard {
   size_t cached_members_ = 0;
   std::unordered_map<std::string, PendingSend*> in_flight_keys_;
   std::unordered_map<std::string, std::unique_ptr<StreamState>> streams_;
-  std::unique_ptr<Batch> open_;
+  // Open batches by partition (one in single-node mode), committed once per executor turn.
+  std::unordered_map<uint32_t, std::unique_ptr<Batch>> open_;
   bool flush_scheduled_ = false;
   bool meta_busy_ = false;
   bool meta_running_queue_ = false;

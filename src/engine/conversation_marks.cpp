@@ -10,14 +10,14 @@ namespace jindou::engine {
 void ChannelShard::record_conversations(const Message& m) {
   if (!options_.conversations || !has_conversations(m.channel.type)) return;
   if (m.from_uid != kSystemUid) {
-    open_->writes.put_own_mark(m.from_uid, m.channel, m.message_seq, m.red_dot_total);
+    open(m.channel).writes.put_own_mark(m.from_uid, m.channel, m.message_seq, m.red_dot_total);
   }
   if (m.channel.is_person() && m.message_seq == 1) {
     // The chat's first message: the other party's conversation starts, nothing read yet.
     auto [a, b] = person_parties(m.channel.id);
     for (std::string_view uid : {a, b}) {
       if (uid != m.from_uid && uid != kSystemUid) {
-        open_->writes.put_read_mark(uid, m.channel, store::ReadMark{});
+        open(m.channel).writes.put_read_mark(uid, m.channel, store::ReadMark{});
       }
     }
   }
@@ -31,7 +31,7 @@ void ChannelShard::record_member_conversations(const ChannelState& st, const Mem
   };
   // A new member has read everything sent before it joined.
   const store::ReadMark joined{st.last_seq, st.red_dots, 0, 0, 0};
-  store::WriteSet& ws = open_->writes;
+  store::WriteSet& ws = open(st.key).writes;
   switch (change.mode) {
     case Mode::kAdd:
       for (const auto& uid : change.uids) {
@@ -86,8 +86,9 @@ void ChannelShard::change_read_mark(
           finish(next.error());
           return;
         }
-        open_->writes.put_read_mark(uid, key, *next);
-        open_->meta.emplace_back(std::nullopt, std::move(finish));
+        Batch& batch = open(key);
+        batch.writes.put_read_mark(uid, key, *next);
+        batch.meta.emplace_back(std::nullopt, std::move(finish));
         schedule_flush();
       },
       std::move(done),

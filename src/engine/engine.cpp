@@ -43,6 +43,24 @@ Engine::Engine(EngineOptions options, store::Store& store,
   adopt_open_streams();
 }
 
+thread_local bool Engine::decide_here_ = false;
+
+void Engine::forget_channel_state(std::function<void()> done) {
+  settings_.clear();
+  auto remaining = std::make_shared<std::atomic<size_t>>(shards_.size());
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& shard : shards_) {
+    ChannelShard* s = shard.get();
+    s->executor().post([this, s, remaining, shared_done] {
+      s->forget_channel_state();
+      if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        settings_.clear();  // again: a read between the first clear and the shards' may refill
+        (*shared_done)();
+      }
+    });
+  }
+}
+
 size_t Engine::shard_index(const ChannelKey& key) const {
   return ChannelKeyHash{}(key) % shards_.size();
 }
@@ -69,6 +87,10 @@ void Engine::send(SendRequest request, SendCallback done) {
   const std::string_view self =
       request.from_uid.empty() ? kSystemUid : std::string_view(request.from_uid);
   ChannelKey key = stored_channel(request.channel_id, request.channel_type, self);
+  if (routed(key)) {
+    router_->send(std::move(request), std::move(done));
+    return;
+  }
   const size_t index = shard_index(key);
   ChannelShard& shard = *shards_[index];
   executors_.post(index, [&shard, key = std::move(key), request = std::move(request),
@@ -104,6 +126,10 @@ void Engine::send_batch(std::vector<SendRequest> requests,
 
 void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                             std::optional<MemberChange> members, StatusCallback done) {
+  if (routed(key)) {
+    router_->change_channel(key, std::move(info), std::move(members), std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(key);
   shard.executor().post(
       [&shard, key, info, members = std::move(members), done = std::move(done)]() mutable {
@@ -112,6 +138,10 @@ void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> in
 }
 
 void Engine::disband_channel(const ChannelKey& key, StatusCallback done) {
+  if (routed(key)) {
+    router_->disband_channel(key, std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(key);
   shard.executor().post([&shard, key, done = std::move(done)]() mutable {
     shard.disband_channel(key, std::move(done));
@@ -128,21 +158,29 @@ Result<std::vector<std::string>> Engine::members(const ChannelKey& key, MemberRo
 
 void Engine::set_user_token(const std::string& uid, uint8_t device_flag,
                             const store::UserToken& token, StatusCallback done) {
+  if (routed(ChannelKey{uid, kChannelPerson})) {
+    router_->set_user_token(uid, device_flag, token, std::move(done));
+    return;
+  }
   store::WriteSet ws;
   ws.put_user_token(uid, device_flag, token);
   ChannelShard& shard = shard_for_user(uid);
-  shard.executor().post([&shard, ws = std::move(ws), done = std::move(done)]() mutable {
-    shard.commit_writes(std::move(ws), std::move(done));
+  shard.executor().post([&shard, uid, ws = std::move(ws), done = std::move(done)]() mutable {
+    shard.commit_writes(ChannelKey{uid, kChannelPerson}, std::move(ws), std::move(done));
   });
 }
 
 void Engine::clear_user_tokens(const std::string& uid, const std::vector<uint8_t>& device_flags,
                                StatusCallback done) {
+  if (routed(ChannelKey{uid, kChannelPerson})) {
+    router_->clear_user_tokens(uid, device_flags, std::move(done));
+    return;
+  }
   store::WriteSet ws;
   for (uint8_t flag : device_flags) ws.delete_user_token(uid, flag);
   ChannelShard& shard = shard_for_user(uid);
-  shard.executor().post([&shard, ws = std::move(ws), done = std::move(done)]() mutable {
-    shard.commit_writes(std::move(ws), std::move(done));
+  shard.executor().post([&shard, uid, ws = std::move(ws), done = std::move(done)]() mutable {
+    shard.commit_writes(ChannelKey{uid, kChannelPerson}, std::move(ws), std::move(done));
   });
 }
 
@@ -171,6 +209,10 @@ size_t Engine::kick(const std::string& uid, const std::vector<uint8_t>& device_f
 void Engine::clear_unread(const std::string& uid, const std::string& channel_id,
                           uint8_t channel_type, uint64_t message_seq, StatusCallback done) {
   ChannelKey key = stored_channel(channel_id, channel_type, uid);
+  if (routed(key)) {
+    router_->clear_unread(uid, channel_id, channel_type, message_seq, std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(key);
   shard.executor().post(
       [&shard, uid, key = std::move(key), message_seq, done = std::move(done)]() mutable {
@@ -181,6 +223,10 @@ void Engine::clear_unread(const std::string& uid, const std::string& channel_id,
 void Engine::set_unread(const std::string& uid, const std::string& channel_id, uint8_t channel_type,
                         uint64_t unread, StatusCallback done) {
   ChannelKey key = stored_channel(channel_id, channel_type, uid);
+  if (routed(key)) {
+    router_->set_unread(uid, channel_id, channel_type, unread, std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(key);
   shard.executor().post(
       [&shard, uid, key = std::move(key), unread, done = std::move(done)]() mutable {
@@ -191,6 +237,10 @@ void Engine::set_unread(const std::string& uid, const std::string& channel_id, u
 void Engine::delete_conversation(const std::string& uid, const std::string& channel_id,
                                  uint8_t channel_type, StatusCallback done) {
   ChannelKey key = stored_channel(channel_id, channel_type, uid);
+  if (routed(key)) {
+    router_->delete_conversation(uid, channel_id, channel_type, std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(key);
   shard.executor().post([&shard, uid, key = std::move(key), done = std::move(done)]() mutable {
     shard.delete_conversation(uid, key, std::move(done));
@@ -214,6 +264,10 @@ Result<std::vector<Message>> Engine::sync_once_messages(const std::string& uid, 
 }
 
 void Engine::ack_sync_once(const std::string& uid, uint64_t last_message_seq, StatusCallback done) {
+  if (routed(ChannelKey{uid, kChannelPerson})) {
+    router_->ack_sync_once(uid, last_message_seq, std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for_user(uid);
   shard.executor().post([this, &shard, uid, last_message_seq, done = std::move(done)]() mutable {
     constexpr size_t kAckWindow = 10000;
@@ -226,7 +280,7 @@ void Engine::ack_sync_once(const std::string& uid, uint64_t last_message_seq, St
       if (e.seq == last_message_seq) {
         store::WriteSet ws;
         ws.delete_sync_queue_through(uid, e.position);
-        shard.commit_writes(std::move(ws), std::move(done));
+        shard.commit_writes(ChannelKey{uid, kChannelPerson}, std::move(ws), std::move(done));
         return;
       }
     }

@@ -18,6 +18,7 @@
 #include "engine/fanout.h"
 #include "engine/message_reader.h"
 #include "engine/presence.h"
+#include "engine/write_router.h"
 #include "runtime/executor_group.h"
 
 namespace jindou::engine {
@@ -88,6 +89,31 @@ class Engine {
                            uint8_t channel_type, StatusCallback done);
   ConversationReader& conversations() { return conversations_; }
 
+  // Cluster mode: who decides which writes run here (engine/write_router.h). Set before the
+  // first write; null (single node): every write runs here.
+  void set_router(WriteRouter* router) {
+    router_ = router;
+    context_.router = router;
+  }
+  // While one lives on a thread, the writes that thread calls are decided here without asking
+  // the router: how the router runs a call forwarded to this node.
+  class DecideHere {
+   public:
+    DecideHere() : previous_(decide_here_) { decide_here_ = true; }
+    ~DecideHere() { decide_here_ = previous_; }
+    DecideHere(const DecideHere&) = delete;
+    DecideHere& operator=(const DecideHere&) = delete;
+
+   private:
+    bool previous_;
+  };
+  // Drops every cached channel seq, subscriber list and setting (they are read from the store
+  // again), then calls `done` on a shard thread. Cluster mode: before this node decides a
+  // partition another node decided meanwhile.
+  void forget_channel_state(std::function<void()> done);
+  // Drops the cached settings of `key` (cluster mode: another node changed them).
+  void invalidate_settings(const ChannelKey& key) { settings_.invalidate(key); }
+
   // Who hears about new event-log entries (the webhooks); set before the first send.
   void set_event_listener(EventLogListener* listener) { context_.event_listener = listener; }
   // Where the shards' store reads that need the disk run (a few threads of their own, so that a
@@ -129,6 +155,11 @@ class Engine {
   Engine(EngineOptions options, store::Store& store, std::unique_ptr<runtime::ExecutorGroup> own,
          runtime::ExecutorGroup* given, uint16_t node_id, DeliverySink* sink);
   size_t shard_index(const ChannelKey& key) const;
+  // True when the router takes the write of `key` (it is decided on another node).
+  bool routed(const ChannelKey& key) {
+    return router_ != nullptr && !decide_here_ && !router_->decides_here(key);
+  }
+  static thread_local bool decide_here_;
   // The channel of stream `stream_no` (from a cache of recent streams, else the store).
   Result<std::optional<ChannelKey>> stream_channel(const std::string& stream_no);
   void remember_stream(const std::string& stream_no, const ChannelKey& key);
@@ -147,6 +178,7 @@ class Engine {
   Fanout fanout_;
   runtime::ShardedCounter disk_read_rounds_;
   ShardContext context_;
+  WriteRouter* router_ = nullptr;
   std::vector<std::unique_ptr<ChannelShard>> shards_;
   MessageReader reader_;
   ConversationReader conversations_;

@@ -86,6 +86,10 @@ void Engine::append_chunk(ChunkRequest request, StreamCallback done) {
     done(std::move(r));
     return;
   }
+  if (routed(**key)) {
+    router_->append_chunk(**key, std::move(request), std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(**key);
   shard.executor().post([&shard, key = std::move(**key), request = std::move(request),
                          done = std::move(done)]() mutable {
@@ -100,6 +104,10 @@ void Engine::close_stream(std::string stream_no, store::StreamEnd reason, Stream
     r.status =
         key.ok() ? Error::not_found("stream_no " + stream_no + " is not a stream") : key.error();
     done(std::move(r));
+    return;
+  }
+  if (routed(**key)) {
+    router_->close_stream(**key, std::move(stream_no), reason, std::move(done));
     return;
   }
   ChannelShard& shard = shard_for(**key);
@@ -121,6 +129,10 @@ void Engine::relay_event(const std::string& channel_id, uint8_t channel_type,
                          const std::string& from_uid, ClientEvent event, StatusCallback done) {
   const std::string_view self = from_uid.empty() ? kSystemUid : std::string_view(from_uid);
   ChannelKey key = stored_channel(channel_id, channel_type, self);
+  if (routed(key)) {
+    router_->relay_event(channel_id, channel_type, from_uid, std::move(event), std::move(done));
+    return;
+  }
   ChannelShard& shard = shard_for(key);
   shard.executor().post(
       [&shard, key = std::move(key), event = std::move(event), done = std::move(done)]() mutable {

@@ -115,7 +115,7 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
       r.client_msg_no = request.client_msg_no;
       r.chunk_seq = *repeated;
       r.duplicate = true;
-      open_->stream_ops.push_back(PendingStreamOp{std::move(done), std::move(r), nullptr, key});
+      open(key).stream_ops.push_back(PendingStreamOp{std::move(done), std::move(r), nullptr, key});
       schedule_flush();
       return;
     }
@@ -151,16 +151,16 @@ void ChannelShard::append_chunk(const ChannelKey& key, ChunkRequest request, Str
     base64_encode_to(request.payload, encoded);
     w.value(encoded).end_object();
   }
-  open_->writes.put_stream_chunk(
+  open(key).writes.put_stream_chunk(
       rec.stream_no, chunk_seq, std::move(request.payload),
       indexed ? std::string_view(request.client_msg_no) : std::string_view());
-  open_->writes.put_stream(rec);
+  open(key).writes.put_stream(rec);
   StreamResult r = answer_of(rec);
   r.client_msg_no = std::move(request.client_msg_no);
   r.chunk_seq = chunk_seq;
   PendingStreamOp op{std::move(done), std::move(r), std::move(event), key};
   op.pending_chunk = indexed;
-  open_->stream_ops.push_back(std::move(op));
+  open(key).stream_ops.push_back(std::move(op));
   schedule_flush();
 }
 
@@ -178,7 +178,7 @@ void ChannelShard::close_stream(const ChannelKey& key, const std::string& stream
     r.duplicate = true;
     if (streams_.contains(stream_no)) {
       // Its end is still being committed: answer after it.
-      open_->stream_ops.push_back(PendingStreamOp{std::move(done), std::move(r), nullptr, key});
+      open(key).stream_ops.push_back(PendingStreamOp{std::move(done), std::move(r), nullptr, key});
       schedule_flush();
     } else {
       done(std::move(r));
@@ -193,7 +193,7 @@ void ChannelShard::close_stream(const ChannelKey& key, const std::string& stream
   rec.ended = true;
   rec.end_reason = reason;
   rec.updated_ms = unix_millis();
-  open_->writes.put_stream(rec);
+  open(key).writes.put_stream(rec);
   auto event = stream_event(rec, kEventTextMessageEnd);
   JsonWriter w(event->data);
   w.begin_object()
@@ -202,7 +202,7 @@ void ChannelShard::close_stream(const ChannelKey& key, const std::string& stream
       .end_object();
   StreamResult r = answer_of(rec);
   r.client_msg_no = rec.client_msg_no;
-  open_->stream_ops.push_back(
+  open(key).stream_ops.push_back(
       PendingStreamOp{std::move(done), std::move(r), std::move(event), key, true});
   schedule_flush();
 }
@@ -222,7 +222,7 @@ void ChannelShard::close_idle_streams(int64_t now_ms, int64_t idle_ms) {
 void ChannelShard::relay_event(const ChannelKey& key, ClientEvent event, StatusCallback done) {
   if (event.timestamp_ms == 0) event.timestamp_ms = unix_millis();
   // Through the open batch, so that it leaves after the chunks sent before it.
-  open_->stream_ops.push_back(
+  open(key).stream_ops.push_back(
       PendingStreamOp{[done = std::move(done)](const StreamResult& r) { done(r.status); },
                       StreamResult{}, std::make_shared<const ClientEvent>(std::move(event)), key});
   schedule_flush();

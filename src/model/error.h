@@ -43,6 +43,9 @@ struct Error {
   int status = 500;                          // HTTP status code
   ReasonCode reason = ReasonCode::kUnknown;  // wkproto reason; kUnknown when not a send error
   std::string message;                       // plain English, names the field or rule
+  // Cluster mode: nothing was stored because the write reached a node that no longer (or not
+  // yet) decides its partition; the same call may be made again at the partition's owner.
+  bool moved = false;
 
   static Error bad_request(std::string msg) { return {400, ReasonCode::kUnknown, std::move(msg)}; }
   static Error unauthorized(std::string msg) { return {401, ReasonCode::kUnknown, std::move(msg)}; }

@@ -33,11 +33,15 @@ void WriteSet::put_message(const Message& m, bool index_client_msg_no, bool reco
 }
 
 void WriteSet::put_channel_info(const ChannelKey& key, const ChannelInfo& info) {
+  changed_channels_.push_back(key);
   add(Column::kChannel, OpKind::kPut, channel_record_key(key, ChannelRecord::kInfo),
       encode_channel_info(info));
 }
 
 void WriteSet::put_member(const ChannelKey& key, MemberRole role, std::string_view uid) {
+  if (changed_channels_.empty() || !(changed_channels_.back() == key)) {
+    changed_channels_.push_back(key);
+  }
   add(Column::kMember, OpKind::kPut, member_key(key, role, uid));
   if (role == MemberRole::kSubscriber) {
     add(Column::kUserChannel, OpKind::kPut, user_channel_key(uid, key));
@@ -45,6 +49,9 @@ void WriteSet::put_member(const ChannelKey& key, MemberRole role, std::string_vi
 }
 
 void WriteSet::delete_member(const ChannelKey& key, MemberRole role, std::string_view uid) {
+  if (changed_channels_.empty() || !(changed_channels_.back() == key)) {
+    changed_channels_.push_back(key);
+  }
   add(Column::kMember, OpKind::kDelete, member_key(key, role, uid));
   if (role == MemberRole::kSubscriber) {
     add(Column::kUserChannel, OpKind::kDelete, user_channel_key(uid, key));
@@ -52,6 +59,7 @@ void WriteSet::delete_member(const ChannelKey& key, MemberRole role, std::string
 }
 
 void WriteSet::delete_all_members(const ChannelKey& key, MemberRole role) {
+  changed_channels_.push_back(key);
   std::string begin = member_prefix(key, role);
   std::string end = begin;
   end.back() = static_cast<char>(end.back() + 1);  // role bytes are ASCII letters: no overflow
@@ -151,7 +159,18 @@ void WriteSet::delete_events_through(uint8_t queue, uint64_t last_id) {
   add(Column::kEvent, OpKind::kDeleteRange, event_key(queue, 0), std::move(end));
 }
 
+WriteSet WriteSet::from_ops(std::vector<Op> ops, std::vector<ChannelKey> changed_channels,
+                           uint32_t partition, size_t messages) {
+  WriteSet ws;
+  ws.ops_ = std::move(ops);
+  ws.changed_channels_ = std::move(changed_channels);
+  ws.partition_ = partition;
+  ws.messages_ = messages;
+  return ws;
+}
+
 void WriteSet::append(WriteSet&& other) {
+  for (auto& key : other.changed_channels_) changed_channels_.push_back(std::move(key));
   const size_t base = ops_.size();
   for (auto& op : other.ops_) ops_.push_back(std::move(op));
   // A channel's later max-seq record now wins; seqs only grow within one channel's shard.

@@ -92,6 +92,18 @@ class WriteSet {
   void delete_event(uint8_t queue, uint64_t id);
   void delete_events_through(uint8_t queue, uint64_t last_id);
 
+  // Cluster mode: the partition (replicated log) these writes belong to; kLocal: this node's
+  // own (not replicated), the default. The engine's shards set it (0 in single-node mode).
+  static constexpr uint32_t kLocal = UINT32_MAX;
+  void set_partition(uint32_t partition) { partition_ = partition; }
+  uint32_t partition() const { return partition_; }
+  // The channels whose info or member lists these writes change (so that a node applying them
+  // from the log drops what it cached of them).
+  const std::vector<ChannelKey>& changed_channels() const { return changed_channels_; }
+  // Rebuilds a write set from its ops (a node applying another node's writes from the log).
+  static WriteSet from_ops(std::vector<Op> ops, std::vector<ChannelKey> changed_channels,
+                           uint32_t partition, size_t messages);
+
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
   size_t message_count() const { return messages_; }
@@ -109,6 +121,8 @@ class WriteSet {
   // sender's marks of one write set become one put.
   std::unordered_map<std::string, size_t> own_mark_op_;
   size_t messages_ = 0;
+  uint32_t partition_ = kLocal;
+  std::vector<ChannelKey> changed_channels_;
 };
 
 }  // namespace jindou::store
