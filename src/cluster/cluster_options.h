@@ -43,13 +43,17 @@ struct ClusterOptions {
   std::string external_ws_addr;
   std::string external_wss_addr;
   std::string external_api_url;
-  // Where the child's JetStream store lives: <dataDir>/nats.
+  // The child nats-server's directory, <dataDir>/nats: its nats.conf, its log and its JetStream
+  // store (store/).
   std::string data_dir;
 
   // Replicas of every slot stream: the larger of the two replica counts (a slot's messages and
   // metadata share one log), at most the number of initial nodes.
   int replicas() const;
 
+  // Reads the keys above and cluster.nodeId (as engine::node_id reads it); data_dir is the
+  // server's dataDir. A broken rule between keys (this node missing from initNodes, logCount
+  // above slotCount, a node id twice) is rejected through `source`.
   static ClusterOptions from(config::ConfigSource& source, const std::string& data_dir);
 };
 

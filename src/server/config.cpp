@@ -34,18 +34,6 @@ std::optional<std::string> check_log_level(const std::string& s) {
   return std::nullopt;
 }
 
-ClusterConfig read_cluster(config::ConfigSource& source) {
-  ClusterConfig c;
-  c.node_id = engine::node_id(source);
-  c.addr = source.string("cluster.addr", "");
-  c.init_nodes = source.list("cluster.initNodes", {});
-  c.slot_count = source.integer("cluster.slotCount", c.slot_count, 1, 65536);
-  c.slot_replica_count = source.integer("cluster.slotReplicaCount", c.slot_replica_count, 1, 9);
-  c.channel_replica_count =
-      source.integer("cluster.channelReplicaCount", c.channel_replica_count, 1, 9);
-  return c;
-}
-
 }  // namespace
 
 Config read_config(config::ConfigSource& source) {
@@ -62,7 +50,6 @@ Config read_config(config::ConfigSource& source) {
                                    std::chrono::milliseconds(100));
   c.manager_on = source.boolean("manager.on", c.manager_on);
   c.manager_addr = source.address("manager.addr", c.manager_addr);
-  c.cluster = read_cluster(source);
   if (!c.root_dir.empty()) {
     const std::filesystem::path root(c.root_dir);
     if (!source.has("dataDir")) c.data_dir = (root / "data").string();
@@ -71,6 +58,7 @@ Config read_config(config::ConfigSource& source) {
     }
   }
 
+  c.cluster = cluster::ClusterOptions::from(source, c.data_dir);
   c.store = store::RocksStoreOptions::from(source,
                                            (std::filesystem::path(c.data_dir) / "store").string());
   c.engine = engine::EngineOptions::from(source);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/api_options.h"
+#include "cluster/cluster_options.h"
 #include "config/config_source.h"
 #include "engine/engine_options.h"
 #include "gateway/gateway_options.h"
@@ -19,16 +20,6 @@
 #include "webhook/webhook_options.h"
 
 namespace jindou::server {
-
-// cluster.*: accepted and validated; only the node id is used (single-node mode).
-struct ClusterConfig {
-  uint16_t node_id = 1;
-  std::string addr;
-  std::vector<std::string> init_nodes;
-  int64_t slot_count = 1024;
-  int64_t slot_replica_count = 1;
-  int64_t channel_replica_count = 1;
-};
 
 struct Config {
   // Keys of the server itself.
@@ -45,9 +36,9 @@ struct Config {
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   bool manager_on = true;
   config::Address manager_addr{"0.0.0.0", 5300};
-  ClusterConfig cluster;
 
   // Each layer's options, built by the layer.
+  cluster::ClusterOptions cluster;  // cluster.*, external.*; node_id also in single-node mode
   store::RocksStoreOptions store;
   engine::EngineOptions engine;
   webhook::WebhookOptions webhook;

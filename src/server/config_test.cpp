@@ -37,6 +37,7 @@ TEST(Config, DefaultsAreTheEmbeddedSingleNode) {
   EXPECT_EQ(c.gateway.idle_timeout, std::chrono::minutes(3));
   EXPECT_EQ(c.stream_idle_timeout, std::chrono::minutes(5));
   EXPECT_EQ(c.cluster.node_id, 1);
+  EXPECT_FALSE(c.cluster.enabled);
   EXPECT_EQ(c.logger_level, "info");
   EXPECT_FALSE(c.webhook.enabled());
   EXPECT_TRUE(loaded->warnings.empty());
@@ -55,7 +56,7 @@ webhook:
   msgNotifyEventPushInterval: 250ms
 cluster:
   nodeId: 3
-  initNodes: ["a:1", "b:2"]
+  initNodes: ["7@10.0.0.7:11110", "8@10.0.0.8:11110"]
 )");
   ConfigSources s;
   s.file_path = path;
@@ -78,7 +79,11 @@ cluster:
   EXPECT_EQ(c.gateway.node_id, 7u);
   EXPECT_EQ(c.api.limits.max_payload_bytes, 2048u);
   EXPECT_EQ(c.gateway.max_payload_bytes, 2048u);
-  EXPECT_EQ(c.cluster.init_nodes, (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_TRUE(c.cluster.enabled);
+  ASSERT_EQ(c.cluster.init_nodes.size(), 2u);
+  EXPECT_EQ(c.cluster.init_nodes[1].id, 8);
+  EXPECT_EQ(c.cluster.init_nodes[1].host, "10.0.0.8");
+  EXPECT_EQ(c.cluster.data_dir, "/tmp/from-env/nats");
   EXPECT_EQ(c.webhook.push_interval, std::chrono::milliseconds(250));
   EXPECT_TRUE(loaded->warnings.empty());
 }
@@ -105,6 +110,7 @@ TEST(Config, UnknownKeysWarnInvalidValuesFail) {
   EXPECT_FALSE(load_config({{}, {}, {{"wssAddr", "0.0.0.0:5210"}}}).ok());  // no certificate
   EXPECT_FALSE(load_config({{}, {}, {{"mode", "fast"}}}).ok());
   EXPECT_FALSE(load_config({{}, {}, {{"cluster.slotReplicaCount", "10"}}}).ok());
+  EXPECT_FALSE(load_config({{}, {{"WK_CLUSTER_INITNODES", "2@127.0.0.1:6302"}}, {}}).ok());
 }
 
 TEST(Config, ReadThreadsAreAtLeastOne) {
