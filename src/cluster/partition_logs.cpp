@@ -12,6 +12,8 @@ constexpr auto kPublishTimeout = std::chrono::seconds(5);
 constexpr auto kStalledAfter = std::chrono::seconds(3);
 constexpr auto kClaimAfterStart = std::chrono::seconds(2);
 constexpr size_t kMaxApplying = 20'000;
+// A node membership prefers for a partition gets it only once it has been alive this long.
+constexpr auto kHandOverAfter = std::chrono::seconds(5);
 
 Error moved(const std::string& why) {
   Error e = Error::unavailable(why);
@@ -418,12 +420,37 @@ void PartitionLogs::try_claim(uint32_t index, std::chrono::steady_clock::time_po
                 });
 }
 
+void PartitionLogs::release(uint32_t index) {
+  std::string subject;
+  uint64_t expected = 0;
+  {
+    std::lock_guard lock(mu_);
+    Part& p = *parts_[index];
+    p.claiming = true;
+    subject = p.spec.subject;
+    expected = p.next_seq - 1;
+  }
+  const std::string msg_id = std::to_string(self_.node) + "-" + std::to_string(self_.boot) +
+                             "-release-" + std::to_string(index) + "-" + std::to_string(expected);
+  link_.request(subject, encode_claim(self_, Writer{}),
+                {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(expected)}},
+                std::chrono::seconds(3), [this, index](Result<NatsMessage> r) {
+                  std::lock_guard lock(mu_);
+                  Part& p = *parts_[index];
+                  p.claiming = false;
+                  const bool stored = r.ok() && r->data.find("\"error\"") == std::string::npos;
+                  // Not handed over: catch up and decide it again.
+                  if (!stored && p.role == Role::kReleasing) p.role = Role::kResyncing;
+                });
+}
+
 void PartitionLogs::tick(std::chrono::steady_clock::time_point now) {
   link_.expire();
   std::vector<store::CommitCallback> timed_out;
   std::vector<uint32_t> claims;
   std::vector<uint32_t> polls;
   std::vector<uint32_t> resyncs;
+  std::vector<uint32_t> releases;
   std::vector<std::pair<uint32_t, StreamSpec>> creates;
   {
     std::lock_guard lock(mu_);
@@ -462,6 +489,19 @@ void PartitionLogs::tick(std::chrono::steady_clock::time_point now) {
       if (p.role == Role::kResyncing && p.waiters.empty() && !p.resync_polling) {
         resyncs.push_back(p.index);
       }
+      if (p.role == Role::kReady && !p.claiming) {
+        const uint16_t preferred = membership_.preferred_owner(p.index, now);
+        if (preferred != 0 && preferred != self_.node) {
+          auto info = membership_.node(preferred);
+          if (info && now - info->first_seen > kHandOverAfter) {
+            spdlog::info("partition {}: handing it to node {}", p.index, preferred);
+            p.role = Role::kReleasing;
+          }
+        }
+      }
+      if (p.role == Role::kReleasing && p.waiters.empty() && !p.claiming) {
+        releases.push_back(p.index);
+      }
       if (p.role == Role::kFollower && !p.claiming && !p.diverged &&
           now - started_ > kClaimAfterStart) {
         const bool owner_alive =
@@ -486,6 +526,7 @@ void PartitionLogs::tick(std::chrono::steady_clock::time_point now) {
   }
   for (uint32_t index : polls) poll_log_last(index);
   for (uint32_t index : claims) try_claim(index, now);
+  for (uint32_t index : releases) release(index);
   for (uint32_t index : resyncs) {
     std::string stream;
     {

@@ -85,7 +85,9 @@ class PartitionLogs {
   void tick(std::chrono::steady_clock::time_point now);
 
  private:
-  enum class Role : uint8_t { kFollower, kStarting, kReady, kResyncing };
+  // kReleasing: handing the partition to the node membership prefers (once its publishes in
+  // flight are answered, a claim naming nobody).
+  enum class Role : uint8_t { kFollower, kStarting, kReady, kResyncing, kReleasing };
   struct Waiter {
     std::string msg_id;
     store::CommitCallback done;
@@ -124,6 +126,7 @@ class PartitionLogs {
   std::vector<store::CommitCallback> fail_waiters(Part& p);
   void become_ready(uint32_t index);
   void try_claim(uint32_t index, std::chrono::steady_clock::time_point now);
+  void release(uint32_t index);
   void poll_log_last(uint32_t index);
   static std::string cursor_name(uint32_t index);
 

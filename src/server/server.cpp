@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,28 @@ std::string endpoint(const std::string& host, uint16_t port) {
   return config::Address{host, port}.to_string();
 }
 
+// An address other machines can use: a wildcard listen host becomes the loopback address.
+std::string reachable(const std::string& host, uint16_t port) {
+  const bool wildcard = host.empty() || host == "0.0.0.0" || host == "::";
+  return endpoint(wildcard ? "127.0.0.1" : host, port);
+}
+
+// "2.9.10" -> true when older than 2.10.
+bool older_than_2_10(const std::string& version) {
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major < 2 || (major == 2 && minor < 10);
+}
+
+std::string info_field(const std::string& info, const std::string& key) {
+  const std::string needle = "\"" + key + "\":\"";
+  const size_t at = info.find(needle);
+  if (at == std::string::npos) return {};
+  const size_t end = info.find('"', at + needle.size());
+  return end == std::string::npos ? std::string() : info.substr(at + needle.size(), end - at - needle.size());
+}
+
 }  // namespace
 
 void Server::start() {
@@ -40,6 +63,14 @@ void Server::start() {
   if (!store.ok()) throw std::runtime_error(store.error().message);
   store_ = std::move(store.value());
 
+  store::Store* engine_store = store_.get();
+  engine::DeliverySink* sink = nullptr;
+  if (config_.cluster.enabled) {
+    start_cluster();
+    engine_store = &cluster_->store();
+    sink = &cluster_->delivery();
+  }
+
   size_t threads = static_cast<size_t>(config_.io_threads);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   io_ = std::make_unique<runtime::IoPool>(threads);
@@ -48,8 +79,15 @@ void Server::start() {
 
   engine::EngineOptions engine_options = config_.engine;
   engine_options.events = webhooks_->event_log_options();
-  engine_ = std::make_unique<engine::Engine>(engine_options, *store_, io_->group(),
-                                             config_.cluster.node_id, nullptr);
+  engine_ = std::make_unique<engine::Engine>(engine_options, *engine_store, io_->group(),
+                                             config_.cluster.node_id, sink);
+  if (cluster_) {
+    engine_->set_router(&cluster_->router());
+    cluster_->attach(*engine_);
+    if (auto s = cluster_->start(); !s.ok()) {
+      throw std::runtime_error("cannot join the cluster: " + s.error().message);
+    }
+  }
   // Store reads that may wait for the disk run here, never on an io thread.
   reads_ = std::make_unique<runtime::ReadPool>(static_cast<size_t>(config_.read_threads), "read");
   engine_->set_disk_reads(reads_.get());
@@ -108,6 +146,53 @@ void Server::start() {
   }
 }
 
+void Server::start_cluster() {
+  const cluster::ClusterOptions& c = config_.cluster;
+  std::vector<std::string> urls = c.nats_urls;
+  if (urls.empty()) {
+    nats_ = std::make_unique<cluster::NatsChild>(c);
+    if (auto s = nats_->start(); !s.ok()) {
+      throw std::runtime_error("cannot start nats-server: " + s.error().message);
+    }
+    urls.push_back("nats://" + endpoint(c.nats_host, c.nats_port));
+  }
+  // What JetStream's acknowledgement means depends on the server's version.
+  for (const auto& url : urls) {
+    auto address = config::parse_address(url.starts_with("nats://") ? url.substr(7) : url);
+    if (!address) continue;
+    auto info = cluster::read_nats_info(address->host, address->port, std::chrono::seconds(2));
+    if (!info) continue;
+    const std::string version = info_field(*info, "version");
+    if (older_than_2_10(version)) {
+      spdlog::warn(
+          "NATS {} at {} cannot fsync before it acknowledges (sync_interval needs 2.10): an "
+          "acknowledged message is on a quorum's page cache and on this node's disk; for "
+          "power-loss safety point cluster.natsUrls at NATS 2.10+ with sync_interval: always",
+          version, url);
+    }
+    break;
+  }
+  const gateway::GatewayOptions& gw = config_.gateway;
+  const api::ApiOptions& api = config_.api;
+  cluster::Addresses addresses;
+  addresses.api_url = !c.external_api_url.empty()
+                          ? c.external_api_url
+                          : "http://" + reachable(api.http.host, api.http.port);
+  addresses.tcp_addr =
+      !c.external_tcp_addr.empty() ? c.external_tcp_addr : reachable(gw.tcp.host, gw.tcp.port);
+  addresses.ws_addr = !c.external_ws_addr.empty() ? c.external_ws_addr
+                                                  : "ws://" + reachable(gw.ws.host, gw.ws.port);
+  if (!c.external_wss_addr.empty()) {
+    addresses.wss_addr = c.external_wss_addr;
+  } else if (gw.wss) {
+    addresses.wss_addr = "wss://" + reachable(gw.wss->host, gw.wss->port);
+  }
+  cluster_ = std::make_unique<cluster::Cluster>(c, *store_, addresses);
+  if (auto s = cluster_->connect(urls, std::chrono::seconds(30)); !s.ok()) {
+    throw std::runtime_error("cannot join the cluster: " + s.error().message);
+  }
+}
+
 void Server::request_shutdown() {
   {
     std::lock_guard lock(mu_);
@@ -157,6 +242,8 @@ void Server::shutdown() {
   if (gateway_) gateway_->abort_all();
   if (engine_) engine_->reader().cancel_searches();
   if (slow_reads_) slow_reads_->stop();
+  // Writes waiting for the cluster are answered; reads waiting for it return.
+  if (cluster_) cluster_->stop();
   // Reads in flight finish and post their completions to the io threads, which run them below.
   if (reads_) reads_->stop();
   // Calls in flight finish (bounded by webhook.requestTimeout); undelivered events stay queued.
@@ -164,11 +251,14 @@ void Server::shutdown() {
   if (store_) store_->stop_writes();
   io_->stop();
   if (store_) store_->close();
+  if (nats_) nats_->stop();
   gateway_.reset();
   http_.reset();
   router_.reset();
   api_context_.reset();
   engine_.reset();
+  cluster_.reset();
+  nats_.reset();
   reads_.reset();
   io_.reset();
   webhooks_.reset();  // only now: commit callbacks call it until the store has closed

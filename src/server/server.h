@@ -11,6 +11,8 @@
 #include "api/api_context.h"
 #include "api/http_server.h"
 #include "api/router.h"
+#include "cluster/cluster.h"
+#include "cluster/nats_child.h"
 #include "engine/engine.h"
 #include "gateway/gateway.h"
 #include "runtime/io_pool.h"
@@ -34,9 +36,13 @@ class Server {
 
  private:
   void shutdown();
+  // Cluster mode: starts this node's nats-server (unless cluster.natsUrls names one) and joins.
+  void start_cluster();
 
   Config config_;
   std::unique_ptr<store::RocksStore> store_;
+  std::unique_ptr<cluster::NatsChild> nats_;
+  std::unique_ptr<cluster::Cluster> cluster_;
   std::unique_ptr<runtime::IoPool> io_;
   std::unique_ptr<webhook::Webhooks> webhooks_;
   std::unique_ptr<runtime::ReadPool> reads_;
