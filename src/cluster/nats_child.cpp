@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace jindou::cluster {
 namespace {
@@ -132,7 +133,7 @@ std::string NatsChild::find_binary() {
     std::string dir;
     while (std::getline(dirs, dir, ':')) {
       if (dir.empty()) continue;
-      const std::string candidate = dir + "/nats-server";
+      std::string candidate = dir + "/nats-server";
       if (executable(candidate)) return candidate;
     }
   }
@@ -183,10 +184,13 @@ Status NatsChild::start(milliseconds timeout) {
       const std::string why = *start_failure_;
       lock.unlock();
       supervisor_.join();
-      const std::string line = last_line(log_path_);
-      return Error::unavailable("nats-server " + why + " before accepting connections on " +
-                                client + (line.empty() ? "" : " (last log line: " + line + ")") +
-                                "; see " + log_path_);
+      std::string message = "nats-server " + why;
+      message += " before accepting connections on " + client;
+      if (const std::string line = last_line(log_path_); !line.empty()) {
+        message += " (last log line: " + line + ")";
+      }
+      message += "; see " + log_path_;
+      return Error::unavailable(std::move(message));
     }
     if (Clock::now() >= deadline) {
       lock.unlock();

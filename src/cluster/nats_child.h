@@ -25,7 +25,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "cluster/cluster_options.h"
 #include "model/error.h"
