@@ -172,6 +172,7 @@ void ServerProcess::spawn() {
 
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_);
+  spawn_log_offset_ = log().size();
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -204,36 +205,65 @@ bool ServerProcess::health_ok() const {
 
 void ServerProcess::start() {
   for (int attempt = 0;; ++attempt) {
-    const size_t log_before = log().size();
     spawn();
-    const auto deadline = Clock::now() + options_.ready_timeout;
-    while (Clock::now() < deadline) {
-      // Ready only when this process says so: a /health answer alone could come from another
-      // server that took the port this one failed to bind.
-      if (running() && log().find("jindou started", log_before) != std::string::npos &&
-          health_ok()) {
-        return;
-      }
-      if (auto status = wait_exit(std::chrono::milliseconds(50))) {
-        const std::string output = log().substr(log_before);
-        // Another process took one of the ports between picking and binding: pick again.
-        if (attempt < 3 && (output.find("cannot listen") != std::string::npos ||
-                            output.find("in use") != std::string::npos)) {
-          pick_ports();
-          break;
-        }
-        throw std::runtime_error("jindou exited with status " + std::to_string(*status) +
-                                 " before it was ready\ncommand: " + command_line() + "\nlog:\n" +
-                                 output);
-      }
+    if (wait_ready_since(spawn_log_offset_, attempt < 3)) return;
+    pick_ports();
+  }
+}
+
+void ServerProcess::wait_ready() {
+  if (!running()) throw std::runtime_error("wait_ready(): the server is not running");
+  wait_ready_since(spawn_log_offset_, false);
+}
+
+bool ServerProcess::wait_ready_since(size_t log_before, bool may_retry_ports) {
+  const auto deadline = Clock::now() + options_.ready_timeout;
+  while (Clock::now() < deadline) {
+    // Ready only when this process says so: a /health answer alone could come from another
+    // server that took the port this one failed to bind.
+    if (running() && log().find("jindou started", log_before) != std::string::npos && health_ok()) {
+      return true;
     }
-    if (running()) {
-      kill9();
-      throw std::runtime_error("jindou did not answer GET /health with 200 within " +
-                               std::to_string(options_.ready_timeout.count()) + " ms\ncommand: " +
-                               command_line() + "\nlog:\n" + log().substr(log_before));
+    if (auto status = wait_exit(std::chrono::milliseconds(50))) {
+      const std::string output = log().substr(std::min(log_before, log().size()));
+      // Another process took one of the ports between picking and binding: pick again.
+      if (may_retry_ports && (output.find("cannot listen") != std::string::npos ||
+                              output.find("in use") != std::string::npos)) {
+        return false;
+      }
+      throw std::runtime_error("jindou exited with status " + std::to_string(*status) +
+                               " before it was ready\ncommand: " + command_line() + "\nlog:\n" +
+                               output);
     }
   }
+  if (running()) kill9();
+  throw std::runtime_error("jindou did not answer GET /health with 200 within " +
+                           std::to_string(options_.ready_timeout.count()) +
+                           " ms\ncommand: " + command_line() + "\nlog:\n" +
+                           log().substr(std::min(log_before, log().size())));
+}
+
+std::vector<pid_t> ServerProcess::child_pids(std::string_view name) const {
+  std::vector<pid_t> out;
+  if (!running()) return out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string dir = entry.path().filename().string();
+    if (dir.empty() || dir.find_first_not_of("0123456789") != std::string::npos) continue;
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+    const std::string stat = read_file(entry.path().string() + "/stat");
+    const size_t open = stat.find('(');
+    const size_t close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    const std::string comm = stat.substr(open + 1, close - open - 1);
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    long ppid = 0;
+    if (!(rest >> state >> ppid) || ppid != pid_ || state == "Z") continue;
+    if (!name.empty() && comm != name) continue;
+    out.push_back(static_cast<pid_t>(std::stol(dir)));
+  }
+  return out;
 }
 
 void ServerProcess::signal(int signo) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,8 +52,13 @@ class ServerProcess {
   // Starts the server and waits until GET /health answers 200. Throws std::runtime_error with the
   // log when the binary exits or does not become ready in time.
   void start();
-  // Starts the binary without waiting for it to become ready (for runs that should fail).
+  // Starts the binary without waiting for it to become ready (for runs that should fail, or to
+  // start several servers at once and wait_ready() for each).
   void spawn();
+  // After spawn(): waits, as start() does, until the server logs "jindou started" and GET /health
+  // answers 200. Throws std::runtime_error with the log when it exits or is not ready in time
+  // (then it is killed).
+  void wait_ready();
   // Sends SIGTERM and waits for the exit. Returns the exit code, or 128 + signal number when the
   // process was killed by a signal. Throws when it does not exit within `timeout`.
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -63,6 +69,11 @@ class ServerProcess {
   // Waits for the process to exit; the status as for stop(), or nullopt on timeout.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
+  // The server's process id while it runs (for SIGSTOP / SIGCONT), else -1.
+  pid_t pid() const { return pid_; }
+  // The live (not zombie) child processes of the running server, from /proc; only those whose
+  // command name (/proc/<pid>/comm, at most 15 characters) is `name` when it is not empty.
+  std::vector<pid_t> child_pids(std::string_view name = {}) const;
 
   // Everything the server wrote to stdout and stderr, across restarts.
   std::string log() const;
@@ -81,6 +92,9 @@ class ServerProcess {
  private:
   void pick_ports();
   bool health_ok() const;
+  // Waits for readiness of the start whose log begins at byte `log_before`; false when the
+  // server exited because a port was taken and `may_retry_ports` (pick and spawn again).
+  bool wait_ready_since(size_t log_before, bool may_retry_ports);
   std::vector<std::string> argv() const;
 
   ServerOptions options_;
@@ -98,6 +112,7 @@ class ServerProcess {
   std::string wss_cert_file_;
   std::string wss_key_file_;
   pid_t pid_ = -1;
+  size_t spawn_log_offset_ = 0;  // the log's size when the last spawn() began
 };
 
 // A loopback TCP port that was free a moment ago (for listeners the options name themselves).
