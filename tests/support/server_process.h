@@ -8,7 +8,9 @@
 // Lifecycle: construct with options, start() (waits for `GET /health` to answer 200), then
 // stop() / kill9() and start() again to restart on the same data directory. The destructor kills
 // a running server and removes the directory. Not thread-safe: one test thread drives it; other
-// threads may only read the ports.
+// threads may only read the ports. The server is killed (PR_SET_PDEATHSIG) when the thread that
+// started it ends, so a test that restarts servers from a thread of its own keeps that thread
+// alive while the servers must run.
 #pragma once
 
 #include <sys/types.h>
