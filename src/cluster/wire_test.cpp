@@ -121,7 +121,7 @@ TEST(WireTest, DeliveriesRoundTrip) {
   EXPECT_EQ((*back)[0].message->message_id, 9);
   EXPECT_EQ((*back)[0].message->payload, "p");
   EXPECT_EQ(*(*back)[0].recipients, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ((*back)[0].skip_connection, 0u) << "connection ids mean nothing on another node";
+  EXPECT_EQ((*back)[0].skip_connection, 12u) << "connection ids are unique in a cluster";
 }
 
 TEST(MembershipTest, APartitionMovesOnlyWhenItsPreferredNodeDies) {
