@@ -95,7 +95,6 @@ start_node() {
     WK_HTTPADDR="127.0.0.1:501$n" \
     WK_ADDR="tcp://127.0.0.1:511$n" \
     WK_WSADDR="ws://127.0.0.1:521$n" \
-    WK_MANAGER_ADDR="127.0.0.1:531$n" \
     WK_DATADIR="$(node_dir "$n")" \
     WK_EXTERNAL_TCPADDR="127.0.0.1:511$n" \
     WK_EXTERNAL_WSADDR="ws://127.0.0.1:521$n" \

@@ -81,6 +81,7 @@ Status Cluster::start() {
   }
   replicated_->set_serving(true);
   thread_ = std::thread([this] { run(); });
+  heartbeat_ = std::thread([this] { beat(); });
   spdlog::info("cluster: node {} of {} initial nodes, {} partitions with {} replicas over NATS",
                options_.node_id, options_.init_nodes.size(), options_.log_count,
                options_.replicas());
@@ -95,6 +96,7 @@ void Cluster::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (heartbeat_.joinable()) heartbeat_.join();
   if (logs_) logs_->stop();
   // The connection goes last: its delivery threads may still be in a handler until it closes.
   link_.reset();
@@ -113,19 +115,25 @@ NodeInfo Cluster::self_info() const {
   return n;
 }
 
-void Cluster::run() {
-  auto next_heartbeat = std::chrono::steady_clock::now();
+void Cluster::beat() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
     const auto now = std::chrono::steady_clock::now();
-    if (now >= next_heartbeat) {
-      NodeInfo me = self_info();
-      // This node knows itself alive while it reaches NATS, whatever the loopback says.
-      membership_.heard(me, now);
-      (void)link_->publish("jd.hb", encode_heartbeat(me));
-      next_heartbeat = now + Membership::kHeartbeatEvery;
-    }
+    NodeInfo me = self_info();
+    // This node knows itself alive while it reaches NATS, whatever the loopback says.
+    membership_.heard(me, now);
+    (void)link_->publish("jd.hb", encode_heartbeat(me));
+    lock.lock();
+    cv_.wait_for(lock, Membership::kHeartbeatEvery, [this] { return stopping_; });
+  }
+}
+
+void Cluster::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    const auto now = std::chrono::steady_clock::now();
     logs_->tick(now);
     router_->tick(now);
     lock.lock();

@@ -78,6 +78,9 @@ class Cluster {
 
  private:
   void run();
+  // Heartbeats on a thread of their own: a slow periodic task must never make this node look
+  // dead to the others.
+  void beat();
   NodeInfo self_info() const;
 
   ClusterOptions options_;
@@ -95,6 +98,7 @@ class Cluster {
   std::vector<std::pair<std::string, std::function<std::string(std::string_view)>>> asks_;
 
   std::thread thread_;
+  std::thread heartbeat_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -37,7 +37,7 @@ class Membership {
  public:
   static constexpr std::chrono::milliseconds kHeartbeatEvery{500};
   // A node not heard from for this long is taken for dead.
-  static constexpr std::chrono::milliseconds kDeadAfter{3000};
+  static constexpr std::chrono::milliseconds kDeadAfter{2000};
 
   void heard(NodeInfo info, std::chrono::steady_clock::time_point now);
   // Whether `node` (in run `boot`; 0: any run) was heard from lately.

@@ -1,9 +1,15 @@
 #include "cluster/nats_link.h"
 
+#include <boost/json.hpp>
+
 #include <future>
 #include <thread>
 
+#include "model/base64.h"
+
 namespace jindou::cluster {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -68,7 +74,7 @@ Result<std::unique_ptr<NatsLink>> NatsLink::connect(const std::vector<std::strin
   }
   jsOptions jo;
   jsOptions_Init(&jo);
-  jo.Wait = 5000;
+  jo.Wait = 3000;
   if (auto js = natsConnection_JetStream(&link->js_, link->nc_, &jo); js != NATS_OK) {
     return nats_error("cannot use JetStream", js);
   }
@@ -135,10 +141,9 @@ NatsMessage NatsLink::to_message(natsMsg* msg, bool jetstream) {
   m.no_responders = natsMsg_IsNoResponders(msg);
   if (jetstream) {
     m.msg_id = header(msg, "Nats-Msg-Id");
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK && meta != nullptr) {
-      m.stream_seq = meta->Sequence.Stream;
-      jsMsgMetaData_Destroy(meta);
+    // A stream's republished copy names its position.
+    if (std::string seq = header(msg, "Nats-Sequence"); !seq.empty()) {
+      m.stream_seq = std::strtoull(seq.c_str(), nullptr, 10);
     }
   }
   return m;
@@ -146,17 +151,20 @@ NatsMessage NatsLink::to_message(natsMsg* msg, bool jetstream) {
 
 void NatsLink::on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* sub = static_cast<Sub*>(closure);
-  // A JetStream delivery's reply subject is $JS.ACK...; only those carry metadata.
-  const char* reply = natsMsg_GetReply(msg);
-  const bool jetstream = reply != nullptr && std::string_view(reply).starts_with("$JS.ACK.");
-  NatsMessage m = to_message(msg, jetstream);
+  if (!sub->active.load(std::memory_order_acquire)) {
+    natsMsg_Destroy(msg);
+    return;
+  }
+  NatsMessage m = to_message(msg, sub->headers);
   natsMsg_Destroy(msg);
   sub->handler(std::move(m));
 }
 
-Result<uint64_t> NatsLink::subscribe(const std::string& subject, NatsHandler handler) {
+Result<uint64_t> NatsLink::subscribe(const std::string& subject, NatsHandler handler,
+                                     bool headers) {
   auto sub = std::make_unique<Sub>();
   sub->handler = std::move(handler);
+  sub->headers = headers;
   Sub* raw = sub.get();
   const uint64_t handle = next_handle_++;
   {
@@ -169,41 +177,79 @@ Result<uint64_t> NatsLink::subscribe(const std::string& subject, NatsHandler han
   return handle;
 }
 
-Result<uint64_t> NatsLink::consume(const StreamSpec& stream, uint64_t start_seq,
-                                   NatsHandler handler) {
-  auto sub = std::make_unique<Sub>();
-  sub->handler = std::move(handler);
-  Sub* raw = sub.get();
-  const uint64_t handle = next_handle_++;
-  {
-    std::lock_guard lock(mu_);
-    subs_[handle] = std::move(sub);
-  }
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = stream.name.c_str();
-  so.Ordered = true;
-  so.Config.DeliverPolicy = js_DeliverByStartSequence;
-  so.Config.OptStartSeq = start_seq;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus s =
-      js_Subscribe(&raw->sub, js_, stream.subject.c_str(), on_message, raw, nullptr, &so, &jerr);
-  if (s != NATS_OK) {
-    raw->sub = nullptr;
-    return nats_error("cannot consume stream " + stream.name, s);
-  }
-  natsSubscription_SetPendingLimits(raw->sub, 1'000'000, 512 * 1024 * 1024);
-  return handle;
+void NatsLink::get_message(const std::string& stream, uint64_t seq,
+                           std::chrono::milliseconds timeout, ReplyCallback done) {
+  request("$JS.API.STREAM.MSG.GET." + stream, "{\"seq\":" + std::to_string(seq) + "}", {},
+          timeout, [done = std::move(done), stream, seq](Result<NatsMessage> r) {
+            if (!r.ok()) {
+              done(r.error());
+              return;
+            }
+            boost::system::error_code ec;
+            const json::value v = json::parse(r->data, ec);
+            if (ec || !v.is_object()) {
+              done(Error::unavailable("stream " + stream + ": unreadable answer " + r->data));
+              return;
+            }
+            const json::object& o = v.as_object();
+            if (const auto* err = o.if_contains("error")) {
+              const auto* code = err->is_object() ? err->as_object().if_contains("code") : nullptr;
+              if (code != nullptr && code->is_int64() && code->as_int64() == 404) {
+                done(Error::not_found("stream " + stream + " has no message " +
+                                      std::to_string(seq)));
+              } else {
+                done(Error::unavailable("stream " + stream + ": " + r->data));
+              }
+              return;
+            }
+            const auto* msg = o.if_contains("message");
+            if (msg == nullptr || !msg->is_object()) {
+              done(Error::unavailable("stream " + stream + ": no message in " + r->data));
+              return;
+            }
+            const json::object& m = msg->as_object();
+            NatsMessage out;
+            out.stream_seq = seq;
+            if (const auto* subject = m.if_contains("subject"); subject && subject->is_string()) {
+              out.subject = std::string(subject->as_string());
+            }
+            if (const auto* data = m.if_contains("data"); data && data->is_string()) {
+              auto bytes = base64_decode(std::string_view(data->as_string()));
+              if (!bytes) {
+                done(Error::unavailable("stream " + stream + ": message data is not base64"));
+                return;
+              }
+              out.data = std::move(*bytes);
+            }
+            if (const auto* hdrs = m.if_contains("hdrs"); hdrs && hdrs->is_string()) {
+              auto text = base64_decode(std::string_view(hdrs->as_string()));
+              const std::string_view key = "Nats-Msg-Id:";
+              if (text) {
+                if (size_t at = text->find(key); at != std::string::npos) {
+                  size_t begin = at + key.size();
+                  while (begin < text->size() && (*text)[begin] == ' ') ++begin;
+                  const size_t end = text->find("\r\n", begin);
+                  out.msg_id = text->substr(begin, end == std::string::npos ? end : end - begin);
+                }
+              }
+            }
+            done(std::move(out));
+          });
 }
 
 void NatsLink::unsubscribe(uint64_t handle) {
-  std::lock_guard lock(mu_);
-  auto it = subs_.find(handle);
-  if (it == subs_.end() || it->second->sub == nullptr) return;
-  // The subscription stops here; its object stays until the connection closes, because a
-  // handler may still be running on a delivery thread.
-  natsSubscription_Unsubscribe(it->second->sub);
-  it->second->handler = [](NatsMessage) {};
+  natsSubscription* sub = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto it = subs_.find(handle);
+    if (it == subs_.end() || it->second->sub == nullptr) return;
+    // The subscription stops here; its object stays until the connection closes, because a
+    // handler may still be running on a delivery thread.
+    it->second->active.store(false, std::memory_order_release);
+    sub = it->second->sub;
+  }
+  // May wait for JetStream (a consumer is deleted): not under the lock.
+  natsSubscription_Unsubscribe(sub);
 }
 
 std::string NatsLink::reply_subject(uint64_t token) const {
@@ -295,6 +341,13 @@ Status NatsLink::ensure_stream(const StreamSpec& stream) {
   cfg.Storage = js_FileStorage;
   cfg.Replicas = stream.replicas;
   cfg.Duplicates = int64_t{120} * 1'000'000'000;
+  jsRePublish republish;
+  jsRePublish_Init(&republish);
+  if (!stream.republish.empty()) {
+    republish.Source = stream.subject.c_str();
+    republish.Destination = stream.republish.c_str();
+    cfg.RePublish = &republish;
+  }
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_AddStream(&si, js_, &cfg, nullptr, &jerr);

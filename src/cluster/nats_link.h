@@ -32,7 +32,7 @@ struct NatsMessage {
   std::string reply;
   std::string data;
   std::string msg_id;         // Nats-Msg-Id
-  uint64_t stream_seq = 0;    // JetStream deliveries only
+  uint64_t stream_seq = 0;    // a stream's message (republished or fetched) only
   bool no_responders = false;
 };
 
@@ -43,6 +43,9 @@ struct StreamSpec {
   std::string name;
   std::string subject;
   int replicas = 1;
+  // Where the stream republishes each message it stores (core NATS, with the headers
+  // Nats-Sequence and Nats-Last-Sequence); empty: nowhere.
+  std::string republish;
 };
 
 class NatsLink {
@@ -61,10 +64,13 @@ class NatsLink {
   Status publish(const std::string& subject, std::string_view data, const std::string& reply,
                  const std::vector<std::pair<std::string, std::string>>& headers);
 
-  // Subscribes `handler` to `subject`; returns a handle for unsubscribe().
-  Result<uint64_t> subscribe(const std::string& subject, NatsHandler handler);
-  // Ordered JetStream consumer of `stream` from `start_seq` (ephemeral, one replica).
-  Result<uint64_t> consume(const StreamSpec& stream, uint64_t start_seq, NatsHandler handler);
+  // Subscribes `handler` to `subject`; returns a handle for unsubscribe(). `headers`: read
+  // Nats-Msg-Id and Nats-Sequence (a stream's republished messages).
+  Result<uint64_t> subscribe(const std::string& subject, NatsHandler handler,
+                             bool headers = false);
+  // The message at `seq` of `stream`, from its leader; not_found (404) when it has none.
+  void get_message(const std::string& stream, uint64_t seq, std::chrono::milliseconds timeout,
+                   ReplyCallback done);
   void unsubscribe(uint64_t handle);
 
   // Sends a request; `done` gets the first answer, or an error after `timeout` (expire() must
@@ -94,13 +100,15 @@ class NatsLink {
   struct Sub {
     natsSubscription* sub = nullptr;
     NatsHandler handler;
+    std::atomic<bool> active{true};
+    bool headers = false;
   };
   struct Pending {
     ReplyCallback done;
     std::chrono::steady_clock::time_point deadline;
   };
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
-  static NatsMessage to_message(natsMsg* msg, bool jetstream);
+  static NatsMessage to_message(natsMsg* msg, bool headers);
   void on_reply(NatsMessage m);
 
   natsConnection* nc_ = nullptr;

@@ -8,8 +8,7 @@ namespace jindou::cluster {
 
 namespace {
 
-constexpr auto kPublishTimeout = std::chrono::seconds(5);
-constexpr auto kStalledAfter = std::chrono::seconds(3);
+constexpr auto kPublishTimeout = std::chrono::seconds(3);
 constexpr auto kClaimAfterStart = std::chrono::seconds(2);
 constexpr size_t kMaxApplying = 20'000;
 // A node membership prefers for a partition gets it only once it has been alive this long.
@@ -22,6 +21,10 @@ Error moved(const std::string& why) {
 }
 
 std::string subject_of(uint32_t index) { return "jd.p." + std::to_string(index); }
+std::string republished_of(uint32_t index) { return "jd.r." + std::to_string(index); }
+// Early records kept per partition, and positions fetched at once.
+constexpr size_t kMaxAhead = 50'000;
+constexpr size_t kFetchWindow = 256;
 
 std::string encode_cursor(uint64_t seq, const Writer& owner) {
   std::string out;
@@ -48,7 +51,7 @@ PartitionLogs::PartitionLogs(NatsLink& link, store::Store& local, Membership& me
   for (uint32_t i = 0; i < count; ++i) {
     auto p = std::make_unique<Part>();
     p->index = i;
-    p->spec = StreamSpec{"JD_P" + std::to_string(i), subject_of(i), replicas};
+    p->spec = StreamSpec{"JD_P" + std::to_string(i), subject_of(i), replicas, republished_of(i)};
     parts_.push_back(std::move(p));
   }
 }
@@ -56,18 +59,30 @@ PartitionLogs::PartitionLogs(NatsLink& link, store::Store& local, Membership& me
 PartitionLogs::~PartitionLogs() { stop(); }
 
 Status PartitionLogs::start() {
-  std::lock_guard lock(mu_);
-  for (auto& p : parts_) {
-    auto cursor = local_.cursor(cursor_name(p->index));
-    if (!cursor.ok()) return cursor.error();
-    if (cursor->has_value()) {
-      const std::string& v = **cursor;
-      if (v.size() != 18) return Error::internal("malformed cursor " + cursor_name(p->index));
-      p->received = p->applied = store::get_u64(v.data());
-      p->owner = Writer{store::get_u16(v.data() + 8), store::get_u64(v.data() + 10)};
+  {
+    std::lock_guard lock(mu_);
+    for (auto& p : parts_) {
+      auto cursor = local_.cursor(cursor_name(p->index));
+      if (!cursor.ok()) return cursor.error();
+      if (cursor->has_value()) {
+        const std::string& v = **cursor;
+        if (v.size() != 18) return Error::internal("malformed cursor " + cursor_name(p->index));
+        p->received = p->applied = store::get_u64(v.data());
+        p->owner = Writer{store::get_u16(v.data() + 8), store::get_u64(v.data() + 10)};
+      }
     }
-    p->last_progress = std::chrono::steady_clock::now();
   }
+  auto sub = link_.subscribe(
+      "jd.r.*",
+      [this](NatsMessage m) {
+        const size_t dot = m.subject.rfind('.');
+        if (dot == std::string::npos || m.stream_seq == 0) return;
+        const auto index =
+            static_cast<uint32_t>(std::strtoul(m.subject.c_str() + dot + 1, nullptr, 10));
+        if (index < parts_.size()) on_record(index, std::move(m));
+      },
+      true);
+  if (!sub.ok()) return sub.error();
   return Status{};
 }
 
@@ -78,14 +93,13 @@ void PartitionLogs::stop() {
     if (stopping_) return;
     stopping_ = true;
     for (auto& p : parts_) {
-      if (p->consumer != 0) link_.unsubscribe(p->consumer);
-      p->consumer = 0;
       for (auto& cb : fail_waiters(*p)) failed.push_back(std::move(cb));
       p->role = Role::kFollower;
     }
   }
   applied_cv_.notify_all();
   applying_cv_.notify_all();
+  blocking_.stop();
   for (auto& cb : failed) cb(Error::unavailable("the server is shutting down"));
   // Applies in flight finish before the store closes.
   std::unique_lock lock(mu_);
@@ -159,51 +173,101 @@ void PartitionLogs::on_publish_answer(uint32_t index, uint64_t seq, const std::s
 }
 
 void PartitionLogs::on_record(uint32_t index, NatsMessage m) {
-  std::unique_lock lock(mu_);
-  applying_cv_.wait(lock, [this] { return applying_ < kMaxApplying || stopping_; });
-  if (stopping_) return;
-  Part& p = *parts_[index];
-  if (m.stream_seq == 0 || m.stream_seq <= p.received) return;
-  if (m.stream_seq != p.received + 1) {
-    p.resubscribe = true;  // a gap: start again after the last record taken
-    return;
+  bool gap = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || index >= parts_.size()) return;
+    Part& p = *parts_[index];
+    if (m.stream_seq <= p.received) return;
+    if (m.stream_seq > p.log_last) p.log_last = m.stream_seq;
+    gap = m.stream_seq != p.received + 1 && p.ahead.empty();
+    if (p.ahead.size() < kMaxAhead) p.ahead.emplace(m.stream_seq, std::move(m));
   }
-  p.received = m.stream_seq;
-  p.last_progress = std::chrono::steady_clock::now();
-  auto rec = decode_record(m.data);
-  store::WriteSet ws;
-  bool accepted = false;
-  std::optional<Writer> claim;
-  std::vector<ChannelKey> changed;
-  if (!rec) {
-    spdlog::error("partition {}: log record {} is malformed; skipped", index, m.stream_seq);
-  } else if (rec->kind == LogRecord::Kind::kClaim) {
-    claim = rec->owner;
-    p.owner = rec->owner;
-  } else if (rec->writer == p.owner && rec->writes) {
-    accepted = true;
-    changed = rec->writes->changed_channels();
-    if (rec->writer.node == self_.node) {
-      ws = std::move(*rec->writes);
-    } else {
-      // Event queues (webhooks) are the writer's own: the events fire once, from there.
-      std::vector<store::WriteSet::Op> ops;
-      for (auto& op : rec->writes->ops()) {
-        if (op.column != store::Column::kEvent) ops.push_back(op);
-      }
-      ws = store::WriteSet::from_ops(std::move(ops), {}, store::WriteSet::kLocal,
-                                     rec->writes->message_count());
+  drain(index);
+  if (gap) fetch_missing(index);
+}
+
+void PartitionLogs::fetch_missing(uint32_t index) {
+  std::vector<uint64_t> wanted;
+  std::string stream;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    Part& p = *parts_[index];
+    stream = p.spec.name;
+    const uint64_t last = std::min(p.log_last, p.received + kFetchWindow);
+    for (uint64_t seq = p.received + 1; seq <= last && p.fetching.size() < kFetchWindow; ++seq) {
+      if (!p.ahead.contains(seq) && p.fetching.insert(seq).second) wanted.push_back(seq);
     }
   }
-  ws.put_cursor(cursor_name(index), encode_cursor(m.stream_seq, p.owner));
-  ws.set_partition(store::WriteSet::kLocal);
-  ++applying_;
-  const uint64_t seq = m.stream_seq;
-  lock.unlock();
-  local_.commit(std::move(ws), [this, index, seq, msg_id = std::move(m.msg_id), accepted, claim,
-                                changed = std::move(changed)](const Status& s) mutable {
-    on_applied(index, seq, msg_id, accepted, claim, std::move(changed), s);
-  });
+  for (uint64_t seq : wanted) {
+    link_.get_message(stream, seq, std::chrono::seconds(2),
+                      [this, index, seq](Result<NatsMessage> r) {
+                        {
+                          std::lock_guard lock(mu_);
+                          Part& p = *parts_[index];
+                          p.fetching.erase(seq);
+                          if (!r.ok() || stopping_ || seq <= p.received) return;
+                          r->stream_seq = seq;
+                          if (p.ahead.size() < kMaxAhead) p.ahead.emplace(seq, std::move(*r));
+                        }
+                        drain(index);
+                      });
+  }
+}
+
+void PartitionLogs::drain(uint32_t index) {
+  // One drainer at a time for every partition: each record's local commit is submitted in log
+  // order (the store commits in submission order).
+  std::lock_guard order(apply_mu_);
+  while (true) {
+    store::WriteSet ws;
+    bool accepted = false;
+    std::optional<Writer> claim;
+    std::vector<ChannelKey> changed;
+    uint64_t seq = 0;
+    std::string msg_id;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || applying_ >= kMaxApplying) return;
+      Part& p = *parts_[index];
+      auto it = p.ahead.begin();
+      if (it == p.ahead.end() || it->first != p.received + 1) return;
+      NatsMessage m = std::move(it->second);
+      p.ahead.erase(it);
+      seq = m.stream_seq;
+      msg_id = std::move(m.msg_id);
+      p.received = seq;
+      auto rec = decode_record(m.data);
+      if (!rec) {
+        spdlog::error("partition {}: log record {} is malformed; skipped", index, seq);
+      } else if (rec->kind == LogRecord::Kind::kClaim) {
+        claim = rec->owner;
+        p.owner = rec->owner;
+      } else if (rec->writer == p.owner && rec->writes) {
+        accepted = true;
+        changed = rec->writes->changed_channels();
+        if (rec->writer.node == self_.node) {
+          ws = std::move(*rec->writes);
+        } else {
+          // Event queues (webhooks) are the writer's own: the events fire once, from there.
+          std::vector<store::WriteSet::Op> ops;
+          for (const auto& op : rec->writes->ops()) {
+            if (op.column != store::Column::kEvent) ops.push_back(op);
+          }
+          ws = store::WriteSet::from_ops(std::move(ops), {}, store::WriteSet::kLocal,
+                                         rec->writes->message_count());
+        }
+      }
+      ws.put_cursor(cursor_name(index), encode_cursor(seq, p.owner));
+      ws.set_partition(store::WriteSet::kLocal);
+      ++applying_;
+    }
+    local_.commit(std::move(ws), [this, index, seq, msg_id = std::move(msg_id), accepted, claim,
+                                  changed = std::move(changed)](const Status& s) mutable {
+      on_applied(index, seq, msg_id, accepted, claim, std::move(changed), s);
+    });
+  }
 }
 
 void PartitionLogs::on_applied(uint32_t index, uint64_t seq, const std::string& msg_id,
@@ -415,8 +479,11 @@ void PartitionLogs::try_claim(uint32_t index, std::chrono::steady_clock::time_po
                 {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(expected)}},
                 std::chrono::seconds(3), [this, index](Result<NatsMessage> r) {
                   std::lock_guard lock(mu_);
-                  parts_[index]->claiming = false;
-                  (void)r;  // a refused claim is tried again on a later tick
+                  Part& p = *parts_[index];
+                  p.claiming = false;
+                  // Refused: the log holds records this node has not received; the next
+                  // tick fetches them (the stream's last position is known from now).
+                  (void)r;
                 });
 }
 
@@ -451,35 +518,31 @@ void PartitionLogs::tick(std::chrono::steady_clock::time_point now) {
   std::vector<uint32_t> polls;
   std::vector<uint32_t> resyncs;
   std::vector<uint32_t> releases;
-  std::vector<std::pair<uint32_t, StreamSpec>> creates;
+  std::vector<uint32_t> fetches;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     for (auto& pp : parts_) {
       Part& p = *pp;
       if (!p.created) {
-        if (now - p.create_tried > std::chrono::seconds(1)) {
+        if (!p.creating && now - p.create_tried > std::chrono::seconds(1)) {
           p.create_tried = now;
-          creates.emplace_back(p.index, p.spec);
+          p.creating = true;
+          blocking_.post([this, index = p.index, spec = p.spec] {
+            Status s = link_.ensure_stream(spec);
+            std::lock_guard created_lock(mu_);
+            Part& q = *parts_[index];
+            q.creating = false;
+            if (s.ok()) {
+              q.created = true;
+            } else if (std::chrono::steady_clock::now() - started_ > std::chrono::seconds(10)) {
+              spdlog::warn("partition {}: {}", index, s.error().message);
+            }
+          });
         }
         continue;
       }
-      const bool stalled = p.log_last > p.received && now - p.last_progress > kStalledAfter;
-      if (p.consumer == 0 || p.resubscribe || stalled) {
-        if (p.consumer != 0) link_.unsubscribe(p.consumer);
-        p.consumer = 0;
-        p.resubscribe = false;
-        p.last_progress = now;
-        const uint32_t index = p.index;
-        auto handle = link_.consume(p.spec, p.received + 1, [this, index](NatsMessage m) {
-          on_record(index, std::move(m));
-        });
-        if (handle.ok()) {
-          p.consumer = *handle;
-        } else {
-          spdlog::warn("partition {}: {}", p.index, handle.error().message);
-        }
-      }
+      if (p.log_last > p.received && p.fetching.empty()) fetches.push_back(p.index);
       if (now - p.log_last_at > std::chrono::seconds(1)) polls.push_back(p.index);
       // Publishes that got no answer: the partition catches up before writing again.
       if (!p.waiters.empty() && p.waiters.begin()->second.deadline < now) {
@@ -515,16 +578,11 @@ void PartitionLogs::tick(std::chrono::steady_clock::time_point now) {
   for (auto& cb : timed_out) {
     cb(Error::unavailable("the write got no answer from JetStream in time and may have been stored"));
   }
-  for (auto& [index, spec] : creates) {
-    Status s = link_.ensure_stream(spec);
-    std::lock_guard lock(mu_);
-    if (s.ok()) {
-      parts_[index]->created = true;
-    } else if (now - started_ > std::chrono::seconds(10)) {
-      spdlog::warn("partition {}: {}", index, s.error().message);
-    }
-  }
   for (uint32_t index : polls) poll_log_last(index);
+  for (uint32_t index : fetches) {
+    drain(index);
+    fetch_missing(index);
+  }
   for (uint32_t index : claims) try_claim(index, now);
   for (uint32_t index : releases) release(index);
   for (uint32_t index : resyncs) {

@@ -1,9 +1,12 @@
 // PartitionLogs: the replicated partition logs (one JetStream stream each) and this node's part
 // in them.
 //
-// Every node applies every log, in order, to its own RocksDB (an ordered JetStream consumer per
-// partition; a record becomes durable locally with the position it came from, so a restarted
-// node goes on where it stopped). A log holds two kinds of records: write sets (what the
+// Every node applies every log, in order, to its own RocksDB; a record becomes durable locally
+// with the position it came from, so a restarted node goes on where it stopped. Records arrive
+// as the streams republish them on core NATS (jd.r.<partition>, with their position) right
+// after storing them; what a node misses (a gap in positions, a restart, a republish lost in a
+// leader change) it fetches from the stream's leader by position. No JetStream consumer is
+// involved, so nothing on the NATS side has to be recreated when a NATS server dies. A log holds two kinds of records: write sets (what the
 // engine's shards commit) and ownership claims. The owner of a partition is whoever the last
 // claim in its log names, so every node agrees on it at every position of the log; a write set
 // counts only when its writer is the owner at its position (fenced at apply), and every
@@ -27,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +38,7 @@
 #include "cluster/nats_link.h"
 #include "cluster/wire.h"
 #include "model/channel.h"
+#include "runtime/read_pool.h"
 #include "store/store.h"
 
 namespace jindou::cluster {
@@ -81,7 +86,7 @@ class PartitionLogs {
   // JetStream answered this node's stream queries within the last few seconds.
   bool jetstream_reachable() const;
 
-  // Periodic work (every ~100 ms): consumers, resyncs, claims, timeouts.
+  // Periodic work (every ~20 ms): fetches, resyncs, claims, hand-overs, timeouts.
   void tick(std::chrono::steady_clock::time_point now);
 
  private:
@@ -101,9 +106,10 @@ class PartitionLogs {
     uint64_t received = 0;  // last position handed to the local store
     uint64_t applied = 0;   // last position durable locally
     Writer owner;           // as of `received`
-    uint64_t consumer = 0;
-    bool resubscribe = false;
-    std::chrono::steady_clock::time_point last_progress;
+    // Records past `received` that arrived early, by position (bounded), and the positions
+    // being fetched.
+    std::map<uint64_t, NatsMessage> ahead;
+    std::set<uint64_t> fetching;
     uint64_t log_last = 0;
     std::chrono::steady_clock::time_point log_last_at;
     bool polling = false;
@@ -111,11 +117,16 @@ class PartitionLogs {
     uint64_t next_seq = 0;  // the log position of this node's next publish
     std::map<uint64_t, Waiter> waiters;
     bool claiming = false;
+    bool creating = false;     // the stream is being created there
     bool resync_polling = false;
     bool diverged = false;
   };
 
   void on_record(uint32_t index, NatsMessage m);
+  // Applies the records of `index` that follow `received`, in order.
+  void drain(uint32_t index);
+  // Asks the stream for the positions this node lacks up to what it knows exists.
+  void fetch_missing(uint32_t index);
   // `claimed`: the owner a claim record named.
   void on_applied(uint32_t index, uint64_t seq, const std::string& msg_id, bool accepted,
                   std::optional<Writer> claimed, std::vector<ChannelKey> changed,
@@ -146,6 +157,11 @@ class PartitionLogs {
   std::condition_variable applying_cv_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point js_ok_at_{};
+  // Held while records are handed to the local store, so that they go in log order.
+  std::mutex apply_mu_;
+  // JetStream calls that block (stream creation: up to seconds while JetStream elects a
+  // leader), so that one partition's wait never delays another's.
+  runtime::ReadPool blocking_{4, "jetstream"};
 };
 
 }  // namespace jindou::cluster

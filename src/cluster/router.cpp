@@ -8,10 +8,13 @@ namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(3);
 
-bool is_moved(std::string_view answer) {
+// Worth another attempt: nothing was stored (moved), or the outcome is unknown (503). Every
+// call is safe to repeat: sends and chunks carry a client_msg_no the owner finds again, and the
+// other writes set a state rather than add to one.
+bool retryable(std::string_view answer) {
   WireReader r(answer);
   Status s = take_status(r);
-  return !s.ok() && s.error().moved;
+  return !s.ok() && (s.error().moved || s.error().status == 503);
 }
 
 template <class Result, class Put>
@@ -68,8 +71,8 @@ void ClusterRouter::dispatch(std::shared_ptr<Call> call) {
   const auto now = std::chrono::steady_clock::now();
   if (logs_.ready(call->partition)) {
     run_here(call->body, [this, call](std::string answer) {
-      if (is_moved(answer)) {
-        retry_later(call, "the owner changed");
+      if (retryable(answer)) {
+        retry_later(call, "the owner changed or did not answer");
       } else {
         call->answer(std::move(answer));
       }
@@ -89,7 +92,7 @@ void ClusterRouter::dispatch(std::shared_ptr<Call> call) {
                 [this, call, owner](Result<NatsMessage> r) {
                   if (!r.ok()) {
                     retry_later(call, "node " + std::to_string(owner) + ": " + r.error().message);
-                  } else if (is_moved(r->data)) {
+                  } else if (retryable(r->data)) {
                     retry_later(call, "node " + std::to_string(owner) + " no longer owns it");
                   } else {
                     call->answer(std::move(r->data));
@@ -298,6 +301,10 @@ std::function<void(std::string)> status_answer(engine::WriteRouter::StatusDone d
 
 void ClusterRouter::append_chunk(const ChannelKey& key, engine::ChunkRequest request,
                                  StreamDone done) {
+  if (request.client_msg_no.empty()) {
+    request.client_msg_no = "jd" + std::to_string(self_.node) + "x" +
+                            std::to_string(self_.boot) + "x" + std::to_string(++next_client_no_);
+  }
   JINDOU_CALL(key, kAppendChunk, stream_answer(std::move(done)), put_chunk_request(w, request));
 }
 

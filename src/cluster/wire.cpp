@@ -312,6 +312,7 @@ std::string encode_deliveries(const std::vector<engine::Delivery>& deliveries) {
     const Message& m = *d.message;
     w.str(store::message_key(m.channel, m.message_seq)).str(store::encode_message(m));
     w.strings(d.recipients ? *d.recipients : std::vector<std::string>{});
+    w.u64(d.skip_connection);
   }
   return out;
 }
@@ -338,13 +339,14 @@ std::optional<std::vector<engine::Delivery>> decode_deliveries(std::string_view 
     const std::string key = r.str();
     const std::string value = r.str();
     auto recipients = r.strings();
+    const uint64_t skip = r.u64();
     if (!r.ok()) return std::nullopt;
     auto m = store::decode_message(key, value);
     if (!m) return std::nullopt;
     out.push_back(engine::Delivery{std::make_shared<const Message>(std::move(*m)),
                                    std::make_shared<const std::vector<std::string>>(
                                        std::move(recipients)),
-                                   0});
+                                   skip});
   }
   if (!r.done()) return std::nullopt;
   return out;

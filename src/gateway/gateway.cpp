@@ -66,7 +66,10 @@ Gateway::Gateway(std::vector<asio::io_context*> contexts, engine::Engine& engine
                .counters = counters_,
                .users = users_,
                .blocking_reads = blocking_reads,
-               .forget = [this](size_t index, uint64_t id) { forget(index, id); }} {
+               .forget = [this](size_t index, uint64_t id) { forget(index, id); }},
+      // The node id in the high bits: a connection id names one connection in a cluster (a
+      // delivery from another node skips the sending connection by it).
+      next_id_((options_.node_id << 40) | 1) {
   impl_ = std::make_unique<Impl>(*this);
 }
 

@@ -67,7 +67,7 @@ class Gateway {
   EngineUserDirectory users_;
   SessionContext session_;
   std::unique_ptr<Impl> impl_;
-  std::atomic<uint64_t> next_id_{1};
+  std::atomic<uint64_t> next_id_;
   std::atomic<bool> stopping_{false};
 };
 

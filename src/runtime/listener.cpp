@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include <future>
+#include <memory>
+
 namespace jindou::runtime {
 
 namespace asio = boost::asio;
@@ -31,11 +34,20 @@ void Listener::start(Accepted accepted, Admit admit) {
 
 void Listener::stop() {
   if (stopping_.exchange(true)) return;
-  asio::post(acceptor_.get_executor(), [this] {
+  auto closed = std::make_shared<std::promise<void>>();
+  std::future<void> done = closed->get_future();
+  asio::post(acceptor_.get_executor(), [this, closed] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     retry_.cancel();
+    closed->set_value();
   });
+  // The close runs on the acceptor's io thread; waiting for it here means the listener may be
+  // destroyed as soon as stop() returns. (Not when called on that thread, or when its io
+  // context no longer runs: then the destructor closes.)
+  if (!contexts_.front()->get_executor().running_in_this_thread()) {
+    done.wait_for(std::chrono::seconds(2));
+  }
 }
 
 bool Listener::log_due(std::chrono::steady_clock::time_point& last) {
