@@ -390,21 +390,23 @@ TEST_F(ClusterTest, ClientOnOneNodeReceivesWhatOtherNodesTook) {
 }
 
 // The connection that SENT a message gets no RECV of it, and no other connection is skipped in
-// its place: a client on another node whose connection happens to have the same number as the
-// sender's (connection ids are counted per node) still receives it. Eight groups spread over the
-// partitions, so that nodes other than the sender's decide most of them.
+// its place: a client on another node whose connection has the same number within its node as
+// the sender's (each node counts its connections; /connz ids carry the node id above bit 40)
+// still receives it. Eight groups spread over the partitions, so that nodes other than the
+// sender's decide most of them.
 TEST_F(ClusterTest, SendersConnectionNumberSkipsNoConnectionOnOtherNodes) {
   const std::string s_uid = Id("sender");
   const std::string v1_uid = Id("victim1");
   const std::string v3_uid = Id("victim3");
-  // The id node `n`'s /connz gives the newest connection of `uid`; 0 when there is none.
+  // The number within node `n` (the id's low 40 bits) of the newest connection of `uid` that
+  // node `n`'s /connz lists; 0 when there is none.
   const auto connection_id = [this](int n, const std::string& uid) -> uint64_t {
     const HttpResult r = http(n).get("/connz?uid=" + uid);
     if (r.status != 200) return 0;
     uint64_t id = 0;
     const json::value v = r.json();
     for (const auto& c : v.at("connections").as_array()) {
-      id = std::max(id, static_cast<uint64_t>(Int(c, "id")));
+      id = std::max(id, static_cast<uint64_t>(Int(c, "id")) & ((uint64_t{1} << 40) - 1));
     }
     return id;
   };
