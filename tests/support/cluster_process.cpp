@@ -6,8 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -37,6 +41,51 @@ std::string read_text(const std::string& path) {
   return out.str();
 }
 
+std::string make_temp_dir(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp " + pattern + ": " + std::strerror(errno));
+  }
+  return pattern;
+}
+
+bool executable(const std::string& path) {
+  return !path.empty() && ::access(path.c_str(), X_OK) == 0 && !std::filesystem::is_directory(path);
+}
+
+// The nats-server jindou would run (NatsChild::find_binary's rule); empty when there is none.
+std::string nats_server_binary() {
+  if (const char* given = std::getenv("JINDOU_NATS_SERVER"); given != nullptr && *given != '\0') {
+    return executable(given) ? std::string(given) : std::string();
+  }
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    std::istringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      if (!dir.empty() && executable(dir + "/nats-server")) return dir + "/nats-server";
+    }
+  }
+  for (const char* candidate : {"/usr/sbin/nats-server", "/usr/local/sbin/nats-server"}) {
+    if (executable(candidate)) return candidate;
+  }
+  return {};
+}
+
+// A shell word: `s` in single quotes.
+std::string sh_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
 }  // namespace
 
 std::string tail_lines(const std::string& text, size_t lines) {
@@ -52,6 +101,17 @@ std::string tail_lines(const std::string& text, size_t lines) {
 
 ClusterProcess::ClusterProcess(int nodes, ServerOptions base) {
   if (nodes < 1) throw std::invalid_argument("a cluster needs at least one node");
+  // A NATS cluster name of our own (see the header), given through a wrapper of nats-server.
+  dir_ = make_temp_dir("jindou-cluster");
+  nats_cluster_name_ = "jdtest-" + dir_.substr(dir_.rfind('-') + 1);
+  std::string wrapper;
+  if (const std::string binary = nats_server_binary(); !binary.empty()) {
+    wrapper = dir_ + "/nats-server";
+    std::ofstream(wrapper) << "#!/bin/sh\n# Written by the test's ClusterProcess.\nexec "
+                           << sh_quoted(binary) << " \"$@\" --cluster_name "
+                           << sh_quoted(nats_cluster_name_) << "\n";
+    std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+  }
   // Route and NATS ports: distinct, free now, and (for NATS) with a free monitoring port.
   std::set<int> taken;
   const auto pick = [&taken](bool nats) {
@@ -81,6 +141,7 @@ ClusterProcess::ClusterProcess(int nodes, ServerOptions base) {
     o.env.emplace_back("WK_CLUSTER_ADDR", "127.0.0.1:" + std::to_string(nodes_[i].route_port));
     o.env.emplace_back("WK_CLUSTER_NATSADDR", "127.0.0.1:" + std::to_string(nodes_[i].nats_port));
     o.env.emplace_back("WK_CLUSTER_INITNODES", init_nodes);
+    if (!wrapper.empty()) o.env.emplace_back("JINDOU_NATS_SERVER", wrapper);
     nodes_[i].server = std::make_unique<ServerProcess>(std::move(o));
   }
   // The servers' own ports were picked while ours were closed: make sure none collides.
@@ -102,6 +163,11 @@ ClusterProcess::~ClusterProcess() {
   }
   for (auto& n : nodes_) {
     if (n.server) n.server->kill9();
+  }
+  const char* keep = std::getenv("JINDOU_KEEP_TEST_DIRS");
+  if (keep == nullptr || *keep == '\0') {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
 }
 

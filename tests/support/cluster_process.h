@@ -9,6 +9,12 @@
 // port is only taken when its monitoring port (+4000, docs/cluster.md) is free too or beyond
 // 65535 (then monitoring is off).
 //
+// Every node's nats-server runs with a NATS cluster name of this ClusterProcess's own (through a
+// wrapper script named by JINDOU_NATS_SERVER that adds --cluster_name), so the cluster never
+// merges with another test's: jindou names every NATS cluster "jindou" and its servers jd-<id>,
+// and a nats-server whose peer died keeps dialling the peer's route port, which a later cluster
+// on the same machine may have been given.
+//
 // Lifecycle: construct, start() (spawns every node, then waits for each to be ready), kill9(n) /
 // stop(n) and start(n) to restart node n on its data directory. The destructor kills what runs
 // and removes the directories (unless JINDOU_KEEP_TEST_DIRS is set). Node numbers are the
@@ -59,8 +65,12 @@ class ClusterProcess {
   // The last `lines` lines of every node's jindou log and nats-server log, headed by node: for
   // failure messages.
   std::string logs_tail(size_t lines = 40) const;
+  // The NATS cluster name every node's nats-server gets.
+  const std::string& nats_cluster_name() const { return nats_cluster_name_; }
 
  private:
+  std::string dir_;  // the wrapper script's directory
+  std::string nats_cluster_name_;
   struct Node {
     std::unique_ptr<ServerProcess> server;
     uint16_t route_port = 0;
