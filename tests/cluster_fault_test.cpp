@@ -81,6 +81,7 @@ struct Seen {
   int64_t seq = 0;
   int64_t id = 0;
   std::string client_msg_no;
+  Clock::time_point at;
 };
 
 std::string Describe(const HttpResult& r) {
@@ -341,7 +342,9 @@ class ClusterFaultTest : public ::testing::Test {
           continue;
         }
         quiet_[static_cast<size_t>(w)] = 0;
-        Seen s{w, session, ChannelOf(w, *r), r->message_seq, r->message_id, r->client_msg_no};
+        Seen s{
+            w,           session, ChannelOf(w, *r), r->message_seq, r->message_id, r->client_msg_no,
+            Clock::now()};
         std::lock_guard lock(mu_);
         seen_.push_back(std::move(s));
       } catch (const client::ProtocolError& e) {
@@ -557,6 +560,15 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
   int64_t mismatched = 0;
   int64_t disagreements = 0;
   int64_t unacked_stored = 0;
+  // What became of the workload's send `cmn` in channel `ci`, for failure messages.
+  const auto ack_of = [&](size_t ci, const std::string& cmn) -> std::string {
+    auto it = by_cmn[ci].find(cmn);
+    if (it == by_cmn[ci].end()) return cmn + " (not sent by the workload)";
+    const Send& s = *it->second;
+    if (!s.acked) return cmn + " (never acknowledged: " + s.last_error + ")";
+    return cmn + " (acknowledged as seq " + std::to_string(s.seq) + " by node " +
+           std::to_string(s.via) + " at +" + std::to_string(ElapsedMs(start, s.acked_at)) + " ms)";
+  };
   // Node 1's view of each channel: seq -> message id, for the RECV check.
   std::vector<std::map<int64_t, int64_t>> stored_ids(channels_.size());
   for (int n = 1; n <= cluster_->size(); ++n) {
@@ -637,8 +649,9 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
         if (it == seqs_of.end()) {
           lost_keys.insert(c.key() + " " + cmn);
           auto there = read.by_seq.find(s->seq);
-          const std::string holder =
-              there == read.by_seq.end() ? "nothing" : Str(there->second, "client_msg_no");
+          const std::string holder = there == read.by_seq.end()
+                                         ? "nothing"
+                                         : ack_of(ci, Str(there->second, "client_msg_no"));
           problem("lost", "node " + std::to_string(n) + ", " + c.key() + ": acknowledged " + cmn +
                               " (seq " + std::to_string(s->seq) + ", id " + std::to_string(s->id) +
                               ", acknowledged by node " + std::to_string(s->via) + " at +" +
@@ -666,7 +679,7 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
   // message of its seq.
   int64_t order_violations = 0;
   int64_t phantom = 0;
-  std::map<std::tuple<int, int, int>, int64_t> last_seq;
+  std::map<std::tuple<int, int, int>, const Seen*> last_seen;
   for (const Seen& s : seen_) {
     if (s.channel < 0) {
       ++phantom;
@@ -675,24 +688,28 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
       continue;
     }
     const auto key = std::make_tuple(s.watcher, s.session, s.channel);
-    auto it = last_seq.find(key);
-    if (it != last_seq.end() && s.seq <= it->second) {
+    auto it = last_seen.find(key);
+    const auto ci = static_cast<size_t>(s.channel);
+    if (it != last_seen.end() && s.seq <= it->second->seq) {
       ++order_violations;
-      problem("RECV order", "watcher " + std::to_string(s.watcher) + " connection " +
-                                std::to_string(s.session) + ", " +
-                                channels_[static_cast<size_t>(s.channel)].key() + ": RECV seq " +
-                                std::to_string(s.seq) + " after seq " + std::to_string(it->second));
+      problem("RECV order",
+              "watcher " + std::to_string(s.watcher) + " connection " + std::to_string(s.session) +
+                  ", " + channels_[ci].key() + ": RECV seq " + std::to_string(s.seq) + " " +
+                  ack_of(ci, s.client_msg_no) + " received at +" +
+                  std::to_string(ElapsedMs(start, s.at)) + " ms after seq " +
+                  std::to_string(it->second->seq) + " " + ack_of(ci, it->second->client_msg_no) +
+                  " received at +" + std::to_string(ElapsedMs(start, it->second->at)) + " ms");
     }
-    last_seq[key] = std::max(s.seq, it == last_seq.end() ? 0 : it->second);
-    const auto& ids = stored_ids[static_cast<size_t>(s.channel)];
+    if (it == last_seen.end() || s.seq > it->second->seq) last_seen[key] = &s;
+    const auto& ids = stored_ids[ci];
     auto stored = ids.find(s.seq);
     if (stored == ids.end() || stored->second != s.id) {
       ++phantom;
       problem("RECV not stored", "watcher " + std::to_string(s.watcher) + ", " +
                                      channels_[static_cast<size_t>(s.channel)].key() +
                                      ": RECV seq " + std::to_string(s.seq) + " id " +
-                                     std::to_string(s.id) + " (" + s.client_msg_no +
-                                     ") is not the stored message of that seq");
+                                     std::to_string(s.id) + " " + ack_of(ci, s.client_msg_no) +
+                                     " is not the stored message of that seq");
     }
   }
 
