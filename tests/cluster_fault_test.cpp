@@ -471,6 +471,7 @@ class ClusterFaultTest : public ::testing::Test {
   std::map<std::string, int> errors_;
   std::vector<std::string> protocol_errors_;
   std::vector<std::string> nemesis_failures_;
+  std::vector<std::string> settle_failures_;
   std::vector<int> quiet_ = std::vector<int>(kWatchers, 0);
   int actions_kill_ = 0;
   int actions_nats_ = 0;
@@ -505,26 +506,54 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
   std::printf("[fault] senders done after %lld ms\n", static_cast<long long>(workload_ms));
   std::fflush(stdout);
 
-  // Settle: every node takes a write again.
+  // Settle: every channel takes a write through every node again, within 60 s of the end of
+  // the faults (one thread per node; the sends join the workload's for the checker).
   const auto settle = Clock::now();
-  for (int n = 1; n <= cluster_->size(); ++n) {
-    HttpClient http("127.0.0.1", cluster_->node(n).http_port(), kRequestTimeout);
-    bool ok = false;
-    std::string last;
-    while (!ok && Clock::now() - settle < seconds(60)) {
-      auto body = SendBody("settle", "fsettle", kGroup, "settle");
-      const HttpResult r = http.post("/message/send", body);
-      ok = r.status == 200;
-      if (!ok) {
-        last = Describe(r);
-        std::this_thread::sleep_for(milliseconds(300));
-      }
+  {
+    std::vector<std::thread> settlers;
+    for (int n = 1; n <= cluster_->size(); ++n) {
+      settlers.emplace_back([this, n, settle] {
+        HttpClient http("127.0.0.1", cluster_->node(n).http_port(), kRequestTimeout);
+        for (size_t ci = 0; ci < channels_.size(); ++ci) {
+          const ChannelRef& c = channels_[ci];
+          Send s;
+          s.channel = static_cast<int>(ci);
+          s.from_uid = c.type == kGroup ? "fsettle" : c.login_uid;
+          s.client_msg_no = "s" + std::to_string(n) + "-" + std::to_string(ci);
+          auto body = SendBody(s.from_uid, c.id, c.type, s.client_msg_no);
+          body["client_msg_no"] = s.client_msg_no;
+          while (!s.acked && Clock::now() - settle < seconds(60)) {
+            ++s.attempts;
+            const HttpResult r = http.post("/message/send", body);
+            if (r.status == 200) {
+              s.acked = true;
+              s.acked_at = Clock::now();
+              s.via = n;
+              s.id = Int(r.json(), "message_id");
+              s.seq = Int(r.json(), "message_seq");
+            } else {
+              s.last_error = "node " + std::to_string(n) + ": " + Describe(r);
+              std::this_thread::sleep_for(milliseconds(300));
+            }
+          }
+          if (!s.acked) {
+            std::lock_guard lock(mu_);
+            settle_failures_.push_back(c.key() + " takes no write through node " +
+                                       std::to_string(n) + " 60 s after the faults ended (" +
+                                       std::to_string(s.attempts) +
+                                       " tries); last: " + s.last_error);
+          }
+          Record(std::move(s));
+        }
+      });
     }
-    EXPECT_TRUE(ok) << "node " << n << " takes no write within 60 s after the faults: " << last;
+    for (auto& t : settlers) t.join();
   }
   const int64_t settle_ms = ElapsedMs(settle);
-  std::printf("[fault] every node takes writes again after %lld ms\n",
-              static_cast<long long>(settle_ms));
+  std::printf(
+      "[fault] every channel takes writes through every node again after %lld ms "
+      "(%zu do not)\n",
+      static_cast<long long>(settle_ms), settle_failures_.size());
   std::fflush(stdout);
   // Deliveries in flight arrive, then the watchers stop.
   std::this_thread::sleep_for(seconds(2));
@@ -713,17 +742,40 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
     }
   }
 
-  // The longest stretch without any acknowledgement, from the start of the workload.
-  std::sort(ack_times.begin(), ack_times.end());
-  int64_t longest = 0;
-  int64_t longest_at = 0;
-  Clock::time_point prev = start;
-  for (const auto& t : ack_times) {
-    if (ElapsedMs(prev, t) > longest) {
-      longest = ElapsedMs(prev, t);
-      longest_at = ElapsedMs(start, prev);
+  // The longest stretch of the workload without any acknowledgement, and the longest one of a
+  // single channel (from the start of the workload; the settle phase does not count).
+  const auto workload_end = start + milliseconds(workload_ms);
+  const auto longest_gap = [&](std::vector<Clock::time_point> times, int64_t* at) {
+    std::sort(times.begin(), times.end());
+    int64_t longest = 0;
+    Clock::time_point prev = start;
+    for (const auto& t : times) {
+      if (t > workload_end) break;
+      if (ElapsedMs(prev, t) > longest) {
+        longest = ElapsedMs(prev, t);
+        *at = ElapsedMs(start, prev);
+      }
+      prev = t;
     }
-    prev = t;
+    return longest;
+  };
+  int64_t longest_at = 0;
+  const int64_t longest = longest_gap(ack_times, &longest_at);
+  std::vector<std::vector<Clock::time_point>> channel_acks(channels_.size());
+  for (const Send& s : sends_) {
+    if (s.acked) channel_acks[static_cast<size_t>(s.channel)].push_back(s.acked_at);
+  }
+  int64_t channel_longest = 0;
+  int64_t channel_longest_at = 0;
+  size_t channel_longest_ci = 0;
+  for (size_t ci = 0; ci < channels_.size(); ++ci) {
+    int64_t at = 0;
+    const int64_t gap = longest_gap(channel_acks[ci], &at);
+    if (gap > channel_longest) {
+      channel_longest = gap;
+      channel_longest_at = at;
+      channel_longest_ci = ci;
+    }
   }
 
   std::printf("[fault] workload %lld ms (+ settle %lld ms): %zu sends, %zu live RECVs seen\n",
@@ -734,14 +786,17 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
       "[fault] SUMMARY acked=%lld lost=%lld duplicated=%lld gaps=%lld mismatched=%lld "
       "node_disagreements=%lld unacked=%lld (stored %lld) recv_order_violations=%lld "
       "recv_not_stored=%lld failovers=%d (jindou kill -9: %d, nats-server kill -9: %d, "
-      "SIGSTOP: %d) longest_unavailability=%lld ms (from +%.1f s)\n",
+      "SIGSTOP: %d) longest_unavailability=%lld ms (from +%.1f s) longest_channel_gap=%lld ms "
+      "(%s, from +%.1f s)\n",
       static_cast<long long>(acked), static_cast<long long>(lost_keys.size()),
       static_cast<long long>(duplicated_keys.size()), static_cast<long long>(gaps),
       static_cast<long long>(mismatched), static_cast<long long>(disagreements),
       static_cast<long long>(unacked), static_cast<long long>(unacked_stored),
       static_cast<long long>(order_violations), static_cast<long long>(phantom),
       actions_kill_ + actions_nats_ + actions_stop_, actions_kill_, actions_nats_, actions_stop_,
-      static_cast<long long>(longest), static_cast<double>(longest_at) / 1000.0);
+      static_cast<long long>(longest), static_cast<double>(longest_at) / 1000.0,
+      static_cast<long long>(channel_longest), channels_[channel_longest_ci].key().c_str(),
+      static_cast<double>(channel_longest_at) / 1000.0);
   std::fflush(stdout);
 
   for (const auto& [kind, found] : problems) {
@@ -752,6 +807,7 @@ TEST_F(ClusterFaultTest, AcknowledgedMessagesSurviveKillsAndStops) {
   }
   for (const auto& p : protocol_errors_) ADD_FAILURE() << "protocol error: " << p;
   for (const auto& p : nemesis_failures_) ADD_FAILURE() << p;
+  for (const auto& p : settle_failures_) ADD_FAILURE() << p;
   EXPECT_GT(acked, 0);
   EXPECT_EQ(lost_keys.size(), 0u);
   EXPECT_EQ(duplicated_keys.size(), 0u);
