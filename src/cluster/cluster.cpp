@@ -97,6 +97,7 @@ void Cluster::stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (heartbeat_.joinable()) heartbeat_.join();
+  if (router_) router_->stop();
   if (logs_) logs_->stop();
   // The connection goes last: its delivery threads may still be in a handler until it closes.
   link_.reset();

@@ -120,20 +120,28 @@ void PartitionLogs::publish(store::WriteSet writes, store::CommitCallback done) 
     return;
   }
   const std::string data = encode_writes(self_, writes);
-  std::unique_lock lock(mu_);
-  Part& p = *parts_[index];
-  if (p.role != Role::kReady || stopping_) {
-    lock.unlock();
-    done(moved("partition " + std::to_string(index) + " is not decided by this node now"));
-    return;
+  // Publishes leave in the order of their positions; a publish that fails at once answers on
+  // this thread (taking mu_), so the order has a lock of its own.
+  std::lock_guard order(publish_mu_);
+  uint64_t seq = 0;
+  std::string msg_id;
+  std::string subject;
+  {
+    std::unique_lock lock(mu_);
+    Part& p = *parts_[index];
+    if (p.role != Role::kReady || stopping_) {
+      lock.unlock();
+      done(moved("partition " + std::to_string(index) + " is not decided by this node now"));
+      return;
+    }
+    seq = p.next_seq++;
+    msg_id = std::to_string(self_.node) + "-" + std::to_string(self_.boot) + "-" +
+             std::to_string(++next_msg_);
+    p.waiters.emplace(seq, Waiter{msg_id, std::move(done),
+                                  std::chrono::steady_clock::now() + kPublishTimeout});
+    subject = p.spec.subject;
   }
-  const uint64_t seq = p.next_seq++;
-  std::string msg_id =
-      std::to_string(self_.node) + "-" + std::to_string(self_.boot) + "-" + std::to_string(++next_msg_);
-  p.waiters.emplace(seq, Waiter{msg_id, std::move(done),
-                                std::chrono::steady_clock::now() + kPublishTimeout});
-  // Sent under the lock: publishes of one partition leave in the order of their positions.
-  link_.request(p.spec.subject, data,
+  link_.request(subject, data,
                 {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(seq - 1)}},
                 kPublishTimeout + std::chrono::seconds(1),
                 [this, index, seq, msg_id](Result<NatsMessage> answer) {

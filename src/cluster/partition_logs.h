@@ -159,6 +159,8 @@ class PartitionLogs {
   std::chrono::steady_clock::time_point js_ok_at_{};
   // Held while records are handed to the local store, so that they go in log order.
   std::mutex apply_mu_;
+  // Held while a publish takes its position and leaves, so that publishes leave in order.
+  std::mutex publish_mu_;
   // JetStream calls that block (stream creation: up to seconds while JetStream elects a
   // leader), so that one partition's wait never delays another's.
   runtime::ReadPool blocking_{4, "jetstream"};

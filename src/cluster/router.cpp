@@ -55,6 +55,18 @@ Status ClusterRouter::start() {
   return Status{};
 }
 
+void ClusterRouter::stop() {
+  stopping_ = true;
+  std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<Call>> waiting;
+  {
+    std::lock_guard lock(mu_);
+    waiting.swap(later_);
+  }
+  for (auto& [when, call] : waiting) {
+    call->answer(error_answer(Error::unavailable("the server is shutting down")));
+  }
+}
+
 bool ClusterRouter::decides_here(const ChannelKey&) {
   // Every write comes through dispatch(), which runs it here when this node owns it.
   return false;
@@ -102,6 +114,10 @@ void ClusterRouter::dispatch(std::shared_ptr<Call> call) {
 
 void ClusterRouter::retry_later(std::shared_ptr<Call> call, const std::string& why) {
   const auto now = std::chrono::steady_clock::now();
+  if (stopping_) {
+    call->answer(error_answer(Error::unavailable("the server is shutting down")));
+    return;
+  }
   if (now >= call->deadline) {
     call->answer(error_answer(Error::unavailable(
         "the cluster could not take this write in time (partition " +

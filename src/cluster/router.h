@@ -34,6 +34,8 @@ class ClusterRouter : public engine::WriteRouter {
   void set_engine(engine::Engine* engine) { engine_ = engine; }
   // Subscribes to this node's call subject.
   Status start();
+  // Answers every call waiting for a retry with an error; later retries fail at once.
+  void stop();
 
   uint32_t partition(const ChannelKey& key) const override { return slots_.partition(key); }
   bool decides_here(const ChannelKey& key) override;
@@ -94,6 +96,7 @@ class ClusterRouter : public engine::WriteRouter {
   engine::Engine* engine_ = nullptr;
   std::mutex mu_;
   std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<Call>> later_;
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> forwarded_{0};
   std::atomic<uint64_t> retried_{0};
   std::atomic<uint64_t> next_client_no_{0};
