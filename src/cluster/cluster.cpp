@@ -65,7 +65,7 @@ void Cluster::on_ask(const std::string& topic,
 Status Cluster::start() {
   if (auto s = router_->start(); !s.ok()) return s;
   if (auto s = delivery_.start(*link_); !s.ok()) return s;
-  auto hb = link_->subscribe("jd.hb", [this](NatsMessage m) {
+  auto hb = link_->subscribe("jd.hb", [this](const NatsMessage& m) {
     if (auto info = decode_heartbeat(m.data)) {
       membership_.heard(std::move(*info), std::chrono::steady_clock::now());
     }
@@ -74,7 +74,7 @@ Status Cluster::start() {
   for (auto& [topic, handler] : asks_) {
     auto sub = link_->subscribe(
         "jd.ask." + std::to_string(options_.node_id) + "." + topic,
-        [this, h = handler](NatsMessage m) {
+        [this, h = handler](const NatsMessage& m) {
           if (!m.reply.empty()) (void)link_->publish(m.reply, h(m.data));
         });
     if (!sub.ok()) return sub.error();

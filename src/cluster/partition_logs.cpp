@@ -113,7 +113,7 @@ std::vector<store::CommitCallback> PartitionLogs::fail_waiters(Part& p) {
   return out;
 }
 
-void PartitionLogs::publish(store::WriteSet writes, store::CommitCallback done) {
+void PartitionLogs::publish(const store::WriteSet& writes, store::CommitCallback done) {
   const uint32_t index = writes.partition();
   if (index >= parts_.size()) {
     done(Error::internal("write set of unknown partition " + std::to_string(index)));
@@ -273,14 +273,14 @@ void PartitionLogs::drain(uint32_t index) {
     }
     local_.commit(std::move(ws), [this, index, seq, msg_id = std::move(msg_id), accepted, claim,
                                   changed = std::move(changed)](const Status& s) mutable {
-      on_applied(index, seq, msg_id, accepted, claim, std::move(changed), s);
+      on_applied(index, seq, msg_id, accepted, claim, changed, s);
     });
   }
 }
 
 void PartitionLogs::on_applied(uint32_t index, uint64_t seq, const std::string& msg_id,
                                bool accepted, std::optional<Writer> claim,
-                               std::vector<ChannelKey> changed, const Status& status) {
+                               const std::vector<ChannelKey>& changed, const Status& status) {
   if (!changed.empty() && hooks_.channels_changed) hooks_.channels_changed(changed);
   std::vector<std::pair<store::CommitCallback, Status>> answers;
   bool starting = false;
@@ -485,13 +485,12 @@ void PartitionLogs::try_claim(uint32_t index, std::chrono::steady_clock::time_po
                              "-claim-" + std::to_string(index) + "-" + std::to_string(expected);
   link_.request(subject, encode_claim(self_, self_),
                 {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(expected)}},
-                std::chrono::seconds(3), [this, index](Result<NatsMessage> r) {
+                std::chrono::seconds(3), [this, index](const Result<NatsMessage>&) {
                   std::lock_guard lock(mu_);
                   Part& p = *parts_[index];
                   p.claiming = false;
                   // Refused: the log holds records this node has not received; the next
                   // tick fetches them (the stream's last position is known from now).
-                  (void)r;
                 });
 }
 

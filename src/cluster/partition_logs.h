@@ -70,7 +70,7 @@ class PartitionLogs {
 
   // Publishes `writes` (partition set) to its log; `done` runs once the record is applied here,
   // or with an error (Error::moved when nothing was stored).
-  void publish(store::WriteSet writes, store::CommitCallback done);
+  void publish(const store::WriteSet& writes, store::CommitCallback done);
 
   // Waits until this node has applied everything the partition's log held when called (a
   // no-op on its ready owner). For reads that must see every acknowledged write.
@@ -129,7 +129,7 @@ class PartitionLogs {
   void fetch_missing(uint32_t index);
   // `claimed`: the owner a claim record named.
   void on_applied(uint32_t index, uint64_t seq, const std::string& msg_id, bool accepted,
-                  std::optional<Writer> claimed, std::vector<ChannelKey> changed,
+                  std::optional<Writer> claimed, const std::vector<ChannelKey>& changed,
                   const Status& status);
   void on_publish_answer(uint32_t index, uint64_t seq, const std::string& msg_id,
                          Result<NatsMessage> answer);

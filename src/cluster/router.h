@@ -80,11 +80,11 @@ class ClusterRouter : public engine::WriteRouter {
     std::chrono::steady_clock::time_point deadline;
     int attempts = 0;
   };
-  void dispatch(std::shared_ptr<Call> call);
+  void dispatch(const std::shared_ptr<Call>& call);
   void retry_later(std::shared_ptr<Call> call, const std::string& why);
   // Runs an encoded call on the local engine; `answer` gets the encoded result.
   void run_here(std::string_view body, std::function<void(std::string)> answer);
-  void on_call(NatsMessage m);
+  void on_call(const NatsMessage& m);
   static std::string error_answer(const Error& e);
 
   NatsLink& link_;

@@ -131,7 +131,7 @@ void Engine::send_batch(std::vector<SendRequest> requests,
 void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                             std::optional<MemberChange> members, StatusCallback done) {
   if (routed(key)) {
-    router_->change_channel(key, std::move(info), std::move(members), std::move(done));
+    router_->change_channel(key, info, std::move(members), std::move(done));
     return;
   }
   ChannelShard& shard = shard_for(key);
