@@ -11,6 +11,7 @@
 
 #include "api/routes.h"
 #include "model/clock.h"
+#include "server/node_addresses.h"
 
 namespace jindou::server {
 
@@ -24,12 +25,6 @@ namespace {
 
 std::string endpoint(const std::string& host, uint16_t port) {
   return config::Address{host, port}.to_string();
-}
-
-// An address other machines can use: a wildcard listen host becomes the loopback address.
-std::string reachable(const std::string& host, uint16_t port) {
-  const bool wildcard = host.empty() || host == "0.0.0.0" || host == "::";
-  return endpoint(wildcard ? "127.0.0.1" : host, port);
 }
 
 // "2.9.10" -> true when older than 2.10.
@@ -172,22 +167,7 @@ void Server::start_cluster() {
     }
     break;
   }
-  const gateway::GatewayOptions& gw = config_.gateway;
-  const api::ApiOptions& api = config_.api;
-  cluster::Addresses addresses;
-  addresses.api_url = !c.external_api_url.empty()
-                          ? c.external_api_url
-                          : "http://" + reachable(api.http.host, api.http.port);
-  addresses.tcp_addr =
-      !c.external_tcp_addr.empty() ? c.external_tcp_addr : reachable(gw.tcp.host, gw.tcp.port);
-  addresses.ws_addr = !c.external_ws_addr.empty() ? c.external_ws_addr
-                                                  : "ws://" + reachable(gw.ws.host, gw.ws.port);
-  if (!c.external_wss_addr.empty()) {
-    addresses.wss_addr = c.external_wss_addr;
-  } else if (gw.wss) {
-    addresses.wss_addr = "wss://" + reachable(gw.wss->host, gw.wss->port);
-  }
-  cluster_ = std::make_unique<cluster::Cluster>(c, *store_, addresses);
+  cluster_ = std::make_unique<cluster::Cluster>(c, *store_, node_addresses(config_));
   if (auto s = cluster_->connect(urls, std::chrono::seconds(30)); !s.ok()) {
     throw std::runtime_error("cannot join the cluster: " + s.error().message);
   }
