@@ -8,9 +8,17 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
   router.add(
       "GET", "/health",
       [&ctx](HttpRequest&, const Respond& respond) {
-        if (ctx.engine.healthy()) return respond(HttpResponse::json("{\"status\":\"ok\"}"));
-        respond(HttpResponse::json(
-            "{\"status\":\"unavailable\",\"msg\":\"storage refuses writes; see the log\"}", 503));
+        if (!ctx.engine.healthy()) {
+          return respond(HttpResponse::json(
+              "{\"status\":\"unavailable\",\"msg\":\"storage refuses writes; see the log\"}", 503));
+        }
+        if (ctx.cluster != nullptr && !ctx.cluster->healthy()) {
+          // {"status":503,"msg":...}: no reason_code, this is not a send.
+          return respond(HttpResponse::error(
+              Error{503, ReasonCode::kUnknown,
+                    "cluster unavailable: this node cannot reach NATS or JetStream; see the log"}));
+        }
+        respond(HttpResponse::json("{\"status\":\"ok\"}"));
       },
       true);
   router.add(

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "api/cluster_presence.h"
 #include "api/routes.h"
 #include "model/clock.h"
 #include "server/node_addresses.h"
@@ -79,6 +80,9 @@ void Server::start() {
   if (cluster_) {
     engine_->set_router(&cluster_->router());
     cluster_->attach(*engine_);
+    // Presence and kicks across nodes: what this node answers the others.
+    api::answer_presence_asks(*cluster_, *engine_);
+    cluster_asks_ = std::make_unique<api::ClusterAsks>(*cluster_);
     if (auto s = cluster_->start(); !s.ok()) {
       throw std::runtime_error("cannot join the cluster: " + s.error().message);
     }
@@ -105,7 +109,11 @@ void Server::start() {
                                                                    webhooks_.get(),
                                                                    nullptr,
                                                                    {},
-                                                                   reads_.get()});
+                                                                   reads_.get(),
+                                                                   cluster_.get(),
+                                                                   cluster_asks_.get(),
+                                                                   node_addresses(config_),
+                                                                   config_.cluster.slot_count});
   router_ = std::make_unique<api::Router>(api.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -222,6 +230,8 @@ void Server::shutdown() {
   if (gateway_) gateway_->abort_all();
   if (engine_) engine_->reader().cancel_searches();
   if (slow_reads_) slow_reads_->stop();
+  // Routes waiting for the other nodes' answers get them (or give up) before the cluster goes.
+  if (cluster_asks_) cluster_asks_->stop();
   // Writes waiting for the cluster are answered; reads waiting for it return.
   if (cluster_) cluster_->stop();
   // Reads in flight finish and post their completions to the io threads, which run them below.
@@ -236,6 +246,7 @@ void Server::shutdown() {
   http_.reset();
   router_.reset();
   api_context_.reset();
+  cluster_asks_.reset();
   engine_.reset();
   cluster_.reset();
   nats_.reset();
