@@ -57,6 +57,11 @@ void ClusterAsks::stop() {
   }
 }
 
+void with_cluster(ApiContext& ctx, std::function<void(cluster::Cluster*)> fn) {
+  if (ctx.cluster == nullptr || ctx.cluster_asks == nullptr) return fn(nullptr);
+  ctx.cluster_asks->run(std::move(fn));
+}
+
 // --- answering the other nodes ---------------------------------------------------------------
 
 void answer_presence_asks(cluster::Cluster& cluster, engine::Engine& engine) {

@@ -33,7 +33,9 @@ namespace jindou::api {
 // How long a route waits for the other nodes (a node that does not answer is left out).
 inline constexpr std::chrono::milliseconds kAskTimeout{1000};
 
-// Threads of their own where routes wait for the other nodes' answers.
+// Threads of their own where routes wait for the cluster: for the other nodes' answers, and for
+// the Cluster getters that take the partition logs' lock (healthy(), partitions()), which
+// PartitionLogs can hold for seconds while it waits for JetStream.
 //
 // Lifecycle: stop() before the cluster stops: it runs what is queued, then joins; a task given
 // after that runs at once on the caller's thread, without the cluster.
@@ -53,6 +55,10 @@ class ClusterAsks {
   runtime::TaskQueue queue_;
   std::vector<std::thread> threads_;
 };
+
+// Runs `fn` with ctx.cluster where it may wait: on a ClusterAsks thread in cluster mode, here on a
+// single node (with nullptr). While the server shuts down it runs here with nullptr too.
+void with_cluster(ApiContext& ctx, std::function<void(cluster::Cluster*)> fn);
 
 // Answers presence.online and presence.kick from the other nodes with this node's connections.
 // Call before cluster.start().

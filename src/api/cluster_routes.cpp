@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "api/cluster_presence.h"
 #include "api/cluster_view.h"
 #include "api/json_input.h"
 #include "api/routes.h"
@@ -120,11 +121,11 @@ void write_node(JsonWriter& w, uint16_t id, bool online, bool healthy, const clu
 
 // GET /cluster/nodes: every node known (heard from, named in cluster.initNodes, or owning a
 // partition), what each leads, and every partition's owner and progress as this node sees them.
-void cluster_nodes(ApiContext& ctx, HttpRequest&, const Respond& respond) {
+std::string cluster_nodes_json(const ApiContext& ctx, const cluster::Cluster* cluster) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  if (ctx.cluster == nullptr) {
+  if (cluster == nullptr) {
     // One node holding every slot; no partition logs.
     w.key("nodes").begin_array();
     write_node(w, ctx.engine.node_id(), true, ctx.engine.healthy(), ctx.addresses, 0,
@@ -135,10 +136,10 @@ void cluster_nodes(ApiContext& ctx, HttpRequest&, const Respond& respond) {
     w.field("partition_count", uint64_t{0});
     w.field("node_id", static_cast<int>(ctx.engine.node_id())).field("mode", "single");
     w.end_object();
-    return respond(HttpResponse::json(std::move(out)));
+    return out;
   }
 
-  const cluster::Cluster& c = *ctx.cluster;
+  const cluster::Cluster& c = *cluster;
   const auto partitions = c.partitions();
   const uint32_t slot_count = c.slots().slot_count();
   const uint32_t log_count = c.slots().log_count();
@@ -183,7 +184,14 @@ void cluster_nodes(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("partition_count", static_cast<uint64_t>(log_count));
   w.field("node_id", static_cast<int>(c.node_id())).field("mode", "cluster");
   w.end_object();
-  respond(HttpResponse::json(std::move(out)));
+  return out;
+}
+
+void cluster_nodes(ApiContext& ctx, HttpRequest&, const Respond& respond) {
+  // Cluster::partitions() may wait for the partition logs' lock: not on this io thread.
+  with_cluster(ctx, [&ctx, respond](cluster::Cluster* cluster) {
+    respond(HttpResponse::json(cluster_nodes_json(ctx, cluster)));
+  });
 }
 
 }  // namespace

@@ -93,6 +93,8 @@ void write_webhook_figures(JsonWriter& w, const webhook::WebhookStats& s) {
   w.end_object().end_object();
 }
 
+void varz_with(ApiContext& ctx, cluster::Cluster* cluster, const Respond& respond);
+
 // "cluster": {"node_id","healthy","nodes_online","partitions_owned","forwarded_writes",
 // "retried_writes","deliveries_from_others"}.
 void write_cluster_figures(JsonWriter& w, const cluster::Cluster& c) {
@@ -111,6 +113,12 @@ void write_cluster_figures(JsonWriter& w, const cluster::Cluster& c) {
 }
 
 void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
+  // The cluster's figures may wait for the partition logs' lock: not on this io thread.
+  with_cluster(ctx,
+               [&ctx, respond](cluster::Cluster* cluster) { varz_with(ctx, cluster, respond); });
+}
+
+void varz_with(ApiContext& ctx, cluster::Cluster* cluster, const Respond& respond) {
   const auto store = ctx.engine.store_stats();
   std::string out;
   JsonWriter w(out);
@@ -130,7 +138,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("storage_healthy", store.healthy);
   w.field("memory_resident_bytes", resident_bytes());
   if (ctx.webhooks != nullptr) write_webhook_figures(w, ctx.webhooks->stats());
-  if (ctx.cluster != nullptr) write_cluster_figures(w, *ctx.cluster);
+  if (cluster != nullptr) write_cluster_figures(w, *cluster);
   w.end_object();
   respond(HttpResponse::json(std::move(out)));
 }
