@@ -82,6 +82,7 @@ void Server::start() {
     cluster_->attach(*engine_);
     // Presence and kicks across nodes: what this node answers the others.
     api::answer_presence_asks(*cluster_, *engine_);
+    gateway::answer_login_asks(*cluster_, *engine_);
     cluster_asks_ = std::make_unique<api::ClusterAsks>(*cluster_);
     if (auto s = cluster_->start(); !s.ok()) {
       throw std::runtime_error("cannot join the cluster: " + s.error().message);
@@ -130,6 +131,7 @@ void Server::start() {
   gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, engine_->presence(), gw,
                                                 reads_.get());
   api_context_->client_counters = gateway_->counters().named();
+  gateway_->set_cluster(cluster_.get());
   gateway_->start();
   io_->start();
 
