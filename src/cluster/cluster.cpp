@@ -171,6 +171,7 @@ std::vector<std::string> Cluster::ask_all(const std::string& topic, const std::s
     size_t remaining = 0;
     std::vector<std::string> answers;
   };
+  if (!link_) return {};
   auto g = std::make_shared<Gather>();
   std::vector<uint16_t> others;
   for (const auto& n : membership_.live_nodes(std::chrono::steady_clock::now())) {

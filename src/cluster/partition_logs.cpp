@@ -456,6 +456,8 @@ void PartitionLogs::poll_log_last(uint32_t index) {
     std::lock_guard lock(mu_);
     Part& p = *parts_[index];
     p.polling = false;
+    // JetStream reachable means: the stream has a leader (a replica cut off from its quorum
+    // may still answer, naming none).
     if (!r.ok()) return;
     const auto now = std::chrono::steady_clock::now();
     js_ok_at_ = now;
