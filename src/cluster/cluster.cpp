@@ -156,6 +156,13 @@ std::vector<std::pair<NodeInfo, bool>> Cluster::nodes() const {
   return out;
 }
 
+bool Cluster::knows_node(uint16_t id) const {
+  for (const auto& n : options_.init_nodes) {
+    if (n.id == id) return true;
+  }
+  return membership_.node(id).has_value();
+}
+
 std::vector<NodeInfo> Cluster::live_nodes() const {
   auto live = membership_.live_nodes(std::chrono::steady_clock::now());
   std::stable_partition(live.begin(), live.end(),
