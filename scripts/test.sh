@@ -57,5 +57,12 @@ bench/stream.sh 1 10 500
 bench/wk_cold.sh 1 2000 2
 B_ARGS="-o conversation.on=false" bench/wk_send_ab.sh 1 1
 build/release/src/store/store_bench --benchmark_filter=Durable --benchmark_min_time=0.05
+bench/wk_cluster.sh 5 8 1 1
+
+echo "==> three nodes on loopback, as README.md gives it"
+scripts/cluster.sh up
+scripts/cluster.sh status
+scripts/cluster.sh down
+rm -rf cluster-data
 
 echo "==> all tests passed"

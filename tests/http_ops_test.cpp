@@ -116,6 +116,8 @@ TEST_F(OpsTest, OpenApiListsExactlyTheRoutesServed) {
                                                "/conn/kick",
                                                "/metrics",
                                                "/route",
+                                               "/route/batch",
+                                               "/cluster/nodes",
                                                "/message/search",
                                                "/channels",
                                                "/api",

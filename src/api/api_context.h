@@ -1,10 +1,11 @@
-// What every route needs: the engine and the API's limits.
+// What every route needs: the engine, the API's limits and, in cluster mode, the cluster.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 
+#include "cluster/cluster.h"
 #include "config/config_source.h"
 #include "engine/engine.h"
 #include "runtime/executor.h"
@@ -15,6 +16,8 @@ class Webhooks;
 }  // namespace jindou::webhook
 
 namespace jindou::api {
+
+class ClusterAsks;
 
 struct ApiLimits {
   size_t max_payload_bytes = 1u << 20;  // message.maxPayloadBytes
@@ -44,6 +47,15 @@ struct ApiContext {
   // Where routes that read the store run (bind_read_route), so that no io thread waits for the
   // disk. Null: on the calling thread.
   runtime::Executor* reads = nullptr;
+  // Cluster mode: this node's part in the cluster (/route, /cluster/nodes, /varz, /health, and
+  // presence and kicks on every node). Null in single-node mode.
+  cluster::Cluster* cluster = nullptr;
+  // Where the routes wait for the other nodes' answers (cluster_presence.h); set with `cluster`.
+  ClusterAsks* cluster_asks = nullptr;
+  // What clients are told to dial for this node (server/node_addresses.h).
+  cluster::Addresses addresses{};
+  // cluster.slotCount, for /cluster/nodes in single-node mode.
+  uint32_t slot_count = 1024;
 };
 
 }  // namespace jindou::api

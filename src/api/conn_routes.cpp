@@ -2,6 +2,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "api/cluster_presence.h"
 #include "api/json_input.h"
 #include "api/query_params.h"
 #include "api/routes.h"
@@ -32,8 +33,8 @@ void kick(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   if (auto e = check_id(uid, "uid")) return respond(HttpResponse::error(*e));
   std::vector<uint8_t> flags;
   if (flag >= 0) flags.push_back(static_cast<uint8_t>(flag));
-  ctx.engine.kick(uid, flags, ReasonCode::kConnectKick, "", false, std::chrono::seconds(2));
-  respond(HttpResponse::ok());
+  kick_everywhere(ctx, uid, std::move(flags), ReasonCode::kConnectKick, "", false,
+                  std::chrono::seconds(2), [respond](size_t) { respond(HttpResponse::ok()); });
 }
 
 void connz(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
@@ -92,7 +93,32 @@ void write_webhook_figures(JsonWriter& w, const webhook::WebhookStats& s) {
   w.end_object().end_object();
 }
 
+void varz_with(ApiContext& ctx, cluster::Cluster* cluster, const Respond& respond);
+
+// "cluster": {"node_id","healthy","nodes_online","partitions_owned","forwarded_writes",
+// "retried_writes","deliveries_from_others"}.
+void write_cluster_figures(JsonWriter& w, const cluster::Cluster& c) {
+  size_t online = 0;
+  for (const auto& [node, alive] : c.nodes()) online += alive ? 1 : 0;
+  size_t owned = 0;
+  for (const auto& p : c.partitions()) owned += p.owner == c.node_id() ? 1 : 0;
+  w.key("cluster").begin_object();
+  w.field("node_id", static_cast<int>(c.node_id())).field("healthy", c.healthy());
+  w.field("nodes_online", static_cast<uint64_t>(online));
+  w.field("partitions_owned", static_cast<uint64_t>(owned));
+  w.field("partition_count", static_cast<uint64_t>(c.slots().log_count()));
+  w.field("forwarded_writes", c.forwarded_writes()).field("retried_writes", c.retried_writes());
+  w.field("deliveries_from_others", c.deliveries_from_others());
+  w.end_object();
+}
+
 void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
+  // The cluster's figures may wait for the partition logs' lock: not on this io thread.
+  with_cluster(ctx,
+               [&ctx, respond](cluster::Cluster* cluster) { varz_with(ctx, cluster, respond); });
+}
+
+void varz_with(ApiContext& ctx, cluster::Cluster* cluster, const Respond& respond) {
   const auto store = ctx.engine.store_stats();
   std::string out;
   JsonWriter w(out);
@@ -112,6 +138,7 @@ void varz(ApiContext& ctx, HttpRequest&, const Respond& respond) {
   w.field("storage_healthy", store.healthy);
   w.field("memory_resident_bytes", resident_bytes());
   if (ctx.webhooks != nullptr) write_webhook_figures(w, ctx.webhooks->stats());
+  if (cluster != nullptr) write_cluster_figures(w, *cluster);
   w.end_object();
   respond(HttpResponse::json(std::move(out)));
 }

@@ -134,9 +134,16 @@ void search_messages(ApiContext& ctx, HttpRequest& request, const Respond& respo
   const auto message_id = query_int(request, "message_id", 0, 0, INT64_MAX, error);
   const auto channel_type = query_int(request, "channel_type", 0, 0, 255, error);
   if (respond_if_error(error, respond)) return;
-  if (*node_id != 0 && *node_id != ctx.engine.node_id()) {
-    return respond(HttpResponse::error(
-        Error::not_found("node " + std::to_string(*node_id) + " does not exist")));
+  if (*node_id != 0) {
+    // Every node of a cluster holds every message: node_id selects the messages that node
+    // stored (the node bits of their message_id).
+    const bool known = ctx.cluster != nullptr ? ctx.cluster->knows_node(static_cast<uint16_t>(*node_id))
+                                              : *node_id == ctx.engine.node_id();
+    if (!known) {
+      return respond(HttpResponse::error(
+          Error::not_found("node " + std::to_string(*node_id) + " does not exist")));
+    }
+    q.node_id = static_cast<uint16_t>(*node_id);
   }
   q.limit = *limit == 0 ? 20 : static_cast<size_t>(*limit);
   q.offset_message_id = *offset_id;

@@ -38,6 +38,7 @@ void add_conn_routes(Router& router, ApiContext& ctx);          // /connz, /varz
 void add_conversation_routes(Router& router, ApiContext& ctx);  // chat lists, unread counts
 void add_webhook_routes(Router& router, ApiContext& ctx);       // webhook dead letters
 void add_stream_routes(Router& router, ApiContext& ctx);        // streams, /event
+void add_cluster_routes(Router& router, ApiContext& ctx);       // /route, /cluster/nodes
 // /health, /docs, /docs/openapi.json. Call last: the docs list the router's routes.
 void add_ops_routes(Router& router, ApiContext& ctx);
 
@@ -51,6 +52,7 @@ inline void add_all_routes(Router& router, ApiContext& ctx) {
   add_conversation_routes(router, ctx);
   add_webhook_routes(router, ctx);
   add_stream_routes(router, ctx);
+  add_cluster_routes(router, ctx);
   add_ops_routes(router, ctx);
 }
 

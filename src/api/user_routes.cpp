@@ -1,4 +1,5 @@
 // Users: /user/token, /user/device_quit, /user/onlinestatus.
+#include "api/cluster_presence.h"
 #include "api/json_input.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
@@ -23,14 +24,14 @@ void set_token(ApiContext& ctx, HttpRequest& request, const Respond& respond) {
   }
   ctx.engine.set_user_token(uid, device_flag, store::UserToken{token, device_level},
                             [&ctx, uid, device_flag, device_level, respond](const Status& s) {
-                              if (s.ok() && device_level == 1) {
-                                // A master token replaces the sessions this device type already
-                                // has.
-                                ctx.engine.kick(uid, {device_flag}, ReasonCode::kConnectKick,
-                                                "login in other device", false,
-                                                std::chrono::seconds(10));
-                              }
-                              respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+                              if (!s.ok()) return respond(HttpResponse::error(s.error()));
+                              if (device_level != 1) return respond(HttpResponse::ok());
+                              // A master token replaces the sessions this device type already
+                              // has, on every node.
+                              kick_everywhere(ctx, uid, {device_flag}, ReasonCode::kConnectKick,
+                                              "login in other device", false,
+                                              std::chrono::seconds(10),
+                                              [respond](size_t) { respond(HttpResponse::ok()); });
                             });
 }
 
@@ -50,10 +51,9 @@ void device_quit(ApiContext& ctx, HttpRequest& request, const Respond& respond) 
   if (auto e = check_id(uid, "uid")) return respond(HttpResponse::error(*e));
   const auto flags = device_flags(flag);
   ctx.engine.clear_user_tokens(uid, flags, [&ctx, uid, flags, respond](const Status& s) {
-    if (s.ok()) {
-      ctx.engine.kick(uid, flags, ReasonCode::kConnectKick, "", false, std::chrono::seconds(2));
-    }
-    respond(s.ok() ? HttpResponse::ok() : HttpResponse::error(s.error()));
+    if (!s.ok()) return respond(HttpResponse::error(s.error()));
+    kick_everywhere(ctx, uid, flags, ReasonCode::kConnectKick, "", false, std::chrono::seconds(2),
+                    [respond](size_t) { respond(HttpResponse::ok()); });
   });
 }
 
@@ -67,26 +67,28 @@ void online_status(ApiContext& ctx, HttpRequest& request, const Respond& respond
     return respond(HttpResponse::error(Error::bad_request(
         "at most " + std::to_string(ctx.limits.max_subscribers) + " uids per call")));
   }
-  std::string out;
-  JsonWriter w(out);
-  w.begin_array();
+  auto uids = std::make_shared<std::vector<std::string>>();
+  uids->reserve(v->get_array().size());
   for (const auto& item : v->get_array()) {
     if (!item.is_string()) {
       return respond(HttpResponse::error(Error::bad_request("the body must be an array of uids")));
     }
-    const std::string uid(item.get_string());
-    bool seen[256] = {};
-    for (const auto& link : ctx.presence.links_of(uid)) {
-      if (seen[link.info.device_flag]) continue;  // one entry per device type
-      seen[link.info.device_flag] = true;
-      w.begin_object()
-          .field("uid", uid)
-          .field("device_flag", static_cast<int>(link.info.device_flag));
-      w.field("online", 1).end_object();
-    }
+    uids->emplace_back(item.get_string());
   }
-  w.end_array();
-  respond(HttpResponse::json(std::move(out)));
+  // In cluster mode the other nodes are asked too, off this thread.
+  online_everywhere(ctx, uids, [uids, respond](OnlineDevices devices) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array();
+    for (size_t i = 0; i < uids->size(); ++i) {
+      for (uint8_t flag : devices[i]) {  // one entry per device type
+        w.begin_object().field("uid", (*uids)[i]).field("device_flag", static_cast<int>(flag));
+        w.field("online", 1).end_object();
+      }
+    }
+    w.end_array();
+    respond(HttpResponse::json(std::move(out)));
+  });
 }
 
 }  // namespace

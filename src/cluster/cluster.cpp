@@ -65,7 +65,7 @@ void Cluster::on_ask(const std::string& topic,
 Status Cluster::start() {
   if (auto s = router_->start(); !s.ok()) return s;
   if (auto s = delivery_.start(*link_); !s.ok()) return s;
-  auto hb = link_->subscribe("jd.hb", [this](NatsMessage m) {
+  auto hb = link_->subscribe("jd.hb", [this](const NatsMessage& m) {
     if (auto info = decode_heartbeat(m.data)) {
       membership_.heard(std::move(*info), std::chrono::steady_clock::now());
     }
@@ -74,7 +74,7 @@ Status Cluster::start() {
   for (auto& [topic, handler] : asks_) {
     auto sub = link_->subscribe(
         "jd.ask." + std::to_string(options_.node_id) + "." + topic,
-        [this, h = handler](NatsMessage m) {
+        [this, h = handler](const NatsMessage& m) {
           if (!m.reply.empty()) (void)link_->publish(m.reply, h(m.data));
         });
     if (!sub.ok()) return sub.error();
@@ -97,6 +97,7 @@ void Cluster::stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (heartbeat_.joinable()) heartbeat_.join();
+  if (router_) router_->stop();
   if (logs_) logs_->stop();
   // The connection goes last: its delivery threads may still be in a handler until it closes.
   link_.reset();
@@ -155,6 +156,13 @@ std::vector<std::pair<NodeInfo, bool>> Cluster::nodes() const {
   return out;
 }
 
+bool Cluster::knows_node(uint16_t id) const {
+  for (const auto& n : options_.init_nodes) {
+    if (n.id == id) return true;
+  }
+  return membership_.node(id).has_value();
+}
+
 std::vector<NodeInfo> Cluster::live_nodes() const {
   auto live = membership_.live_nodes(std::chrono::steady_clock::now());
   std::stable_partition(live.begin(), live.end(),
@@ -170,6 +178,7 @@ std::vector<std::string> Cluster::ask_all(const std::string& topic, const std::s
     size_t remaining = 0;
     std::vector<std::string> answers;
   };
+  if (!link_) return {};
   auto g = std::make_shared<Gather>();
   std::vector<uint16_t> others;
   for (const auto& n : membership_.live_nodes(std::chrono::steady_clock::now())) {

@@ -63,6 +63,8 @@ class Cluster {
   // Every node heard from (this one included), with whether it is alive now.
   std::vector<std::pair<NodeInfo, bool>> nodes() const;
   std::vector<PartitionStatus> partitions() const { return logs_->status(); }
+  // Whether `id` is one of cluster.initNodes or was heard from.
+  bool knows_node(uint16_t id) const;
   // The live nodes a client may be sent to (GET /route), this one first when alive.
   std::vector<NodeInfo> live_nodes() const;
   uint64_t forwarded_writes() const { return router_->forwarded(); }

@@ -372,6 +372,13 @@ void NatsLink::last_seq(const std::string& stream, std::chrono::milliseconds tim
               done(Error::unavailable("stream " + stream + ": " + r->data));
               return;
             }
+            // A replica cut off from its quorum may still answer, naming no leader: its last
+            // position may be behind what the quorum acknowledged.
+            if (r->data.find("\"cluster\"") != std::string::npos &&
+                r->data.find("\"leader\"") == std::string::npos) {
+              done(Error::unavailable("stream " + stream + " has no leader"));
+              return;
+            }
             auto seq = json_number(r->data, "last_seq");
             if (!seq) {
               done(Error::unavailable("stream " + stream + ": no last_seq in " + r->data));
@@ -387,6 +394,10 @@ Result<uint64_t> NatsLink::last_seq_and_wait(const std::string& stream,
   if (!r.ok()) return r.error();
   if (r->data.find("\"error\"") != std::string::npos) {
     return Error::unavailable("stream " + stream + ": " + r->data);
+  }
+  if (r->data.find("\"cluster\"") != std::string::npos &&
+      r->data.find("\"leader\"") == std::string::npos) {
+    return Error::unavailable("stream " + stream + " has no leader");
   }
   auto seq = json_number(r->data, "last_seq");
   if (!seq) return Error::unavailable("stream " + stream + ": no last_seq in " + r->data);

@@ -113,27 +113,35 @@ std::vector<store::CommitCallback> PartitionLogs::fail_waiters(Part& p) {
   return out;
 }
 
-void PartitionLogs::publish(store::WriteSet writes, store::CommitCallback done) {
+void PartitionLogs::publish(const store::WriteSet& writes, store::CommitCallback done) {
   const uint32_t index = writes.partition();
   if (index >= parts_.size()) {
     done(Error::internal("write set of unknown partition " + std::to_string(index)));
     return;
   }
   const std::string data = encode_writes(self_, writes);
-  std::unique_lock lock(mu_);
-  Part& p = *parts_[index];
-  if (p.role != Role::kReady || stopping_) {
-    lock.unlock();
-    done(moved("partition " + std::to_string(index) + " is not decided by this node now"));
-    return;
+  // Publishes leave in the order of their positions; a publish that fails at once answers on
+  // this thread (taking mu_), so the order has a lock of its own.
+  std::lock_guard order(publish_mu_);
+  uint64_t seq = 0;
+  std::string msg_id;
+  std::string subject;
+  {
+    std::unique_lock lock(mu_);
+    Part& p = *parts_[index];
+    if (p.role != Role::kReady || stopping_) {
+      lock.unlock();
+      done(moved("partition " + std::to_string(index) + " is not decided by this node now"));
+      return;
+    }
+    seq = p.next_seq++;
+    msg_id = std::to_string(self_.node) + "-" + std::to_string(self_.boot) + "-" +
+             std::to_string(++next_msg_);
+    p.waiters.emplace(seq, Waiter{msg_id, std::move(done),
+                                  std::chrono::steady_clock::now() + kPublishTimeout});
+    subject = p.spec.subject;
   }
-  const uint64_t seq = p.next_seq++;
-  std::string msg_id =
-      std::to_string(self_.node) + "-" + std::to_string(self_.boot) + "-" + std::to_string(++next_msg_);
-  p.waiters.emplace(seq, Waiter{msg_id, std::move(done),
-                                std::chrono::steady_clock::now() + kPublishTimeout});
-  // Sent under the lock: publishes of one partition leave in the order of their positions.
-  link_.request(p.spec.subject, data,
+  link_.request(subject, data,
                 {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(seq - 1)}},
                 kPublishTimeout + std::chrono::seconds(1),
                 [this, index, seq, msg_id](Result<NatsMessage> answer) {
@@ -265,14 +273,14 @@ void PartitionLogs::drain(uint32_t index) {
     }
     local_.commit(std::move(ws), [this, index, seq, msg_id = std::move(msg_id), accepted, claim,
                                   changed = std::move(changed)](const Status& s) mutable {
-      on_applied(index, seq, msg_id, accepted, claim, std::move(changed), s);
+      on_applied(index, seq, msg_id, accepted, claim, changed, s);
     });
   }
 }
 
 void PartitionLogs::on_applied(uint32_t index, uint64_t seq, const std::string& msg_id,
                                bool accepted, std::optional<Writer> claim,
-                               std::vector<ChannelKey> changed, const Status& status) {
+                               const std::vector<ChannelKey>& changed, const Status& status) {
   if (!changed.empty() && hooks_.channels_changed) hooks_.channels_changed(changed);
   std::vector<std::pair<store::CommitCallback, Status>> answers;
   bool starting = false;
@@ -448,6 +456,8 @@ void PartitionLogs::poll_log_last(uint32_t index) {
     std::lock_guard lock(mu_);
     Part& p = *parts_[index];
     p.polling = false;
+    // JetStream reachable means: the stream has a leader (a replica cut off from its quorum
+    // may still answer, naming none).
     if (!r.ok()) return;
     const auto now = std::chrono::steady_clock::now();
     js_ok_at_ = now;
@@ -477,13 +487,12 @@ void PartitionLogs::try_claim(uint32_t index, std::chrono::steady_clock::time_po
                              "-claim-" + std::to_string(index) + "-" + std::to_string(expected);
   link_.request(subject, encode_claim(self_, self_),
                 {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(expected)}},
-                std::chrono::seconds(3), [this, index](Result<NatsMessage> r) {
+                std::chrono::seconds(3), [this, index](const Result<NatsMessage>&) {
                   std::lock_guard lock(mu_);
                   Part& p = *parts_[index];
                   p.claiming = false;
                   // Refused: the log holds records this node has not received; the next
                   // tick fetches them (the stream's last position is known from now).
-                  (void)r;
                 });
 }
 

@@ -70,7 +70,7 @@ class PartitionLogs {
 
   // Publishes `writes` (partition set) to its log; `done` runs once the record is applied here,
   // or with an error (Error::moved when nothing was stored).
-  void publish(store::WriteSet writes, store::CommitCallback done);
+  void publish(const store::WriteSet& writes, store::CommitCallback done);
 
   // Waits until this node has applied everything the partition's log held when called (a
   // no-op on its ready owner). For reads that must see every acknowledged write.
@@ -129,7 +129,7 @@ class PartitionLogs {
   void fetch_missing(uint32_t index);
   // `claimed`: the owner a claim record named.
   void on_applied(uint32_t index, uint64_t seq, const std::string& msg_id, bool accepted,
-                  std::optional<Writer> claimed, std::vector<ChannelKey> changed,
+                  std::optional<Writer> claimed, const std::vector<ChannelKey>& changed,
                   const Status& status);
   void on_publish_answer(uint32_t index, uint64_t seq, const std::string& msg_id,
                          Result<NatsMessage> answer);
@@ -159,6 +159,8 @@ class PartitionLogs {
   std::chrono::steady_clock::time_point js_ok_at_{};
   // Held while records are handed to the local store, so that they go in log order.
   std::mutex apply_mu_;
+  // Held while a publish takes its position and leaves, so that publishes leave in order.
+  std::mutex publish_mu_;
   // JetStream calls that block (stream creation: up to seconds while JetStream elects a
   // leader), so that one partition's wait never delays another's.
   runtime::ReadPool blocking_{4, "jetstream"};

@@ -11,7 +11,7 @@ void ReplicatedStore::commit(store::WriteSet writes, store::CommitCallback done)
     local_.commit(std::move(writes), std::move(done));
     return;
   }
-  logs_.publish(std::move(writes), std::move(done));
+  logs_.publish(writes, std::move(done));
 }
 
 Status ReplicatedStore::commit_and_wait(store::WriteSet writes) {

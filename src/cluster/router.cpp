@@ -28,7 +28,7 @@ std::function<void(Result)> encoder(std::function<void(std::string)> answer, Put
 }
 
 std::function<void(Status)> status_encoder(std::function<void(std::string)> answer) {
-  return [answer = std::move(answer)](Status s) {
+  return [answer = std::move(answer)](const Status& s) {
     std::string out;
     WireWriter w(out);
     put_status(w, s);
@@ -50,9 +50,21 @@ ClusterRouter::ClusterRouter(NatsLink& link, PartitionLogs& logs, Membership& me
 
 Status ClusterRouter::start() {
   auto sub = link_.subscribe("jd.call." + std::to_string(self_.node),
-                             [this](NatsMessage m) { on_call(std::move(m)); });
+                             [this](const NatsMessage& m) { on_call(m); });
   if (!sub.ok()) return sub.error();
   return Status{};
+}
+
+void ClusterRouter::stop() {
+  stopping_ = true;
+  std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<Call>> waiting;
+  {
+    std::lock_guard lock(mu_);
+    waiting.swap(later_);
+  }
+  for (auto& [when, call] : waiting) {
+    call->answer(error_answer(Error::unavailable("the server is shutting down")));
+  }
 }
 
 bool ClusterRouter::decides_here(const ChannelKey&) {
@@ -67,7 +79,7 @@ std::string ClusterRouter::error_answer(const Error& e) {
   return out;
 }
 
-void ClusterRouter::dispatch(std::shared_ptr<Call> call) {
+void ClusterRouter::dispatch(const std::shared_ptr<Call>& call) {
   const auto now = std::chrono::steady_clock::now();
   if (logs_.ready(call->partition)) {
     run_here(call->body, [this, call](std::string answer) {
@@ -102,6 +114,10 @@ void ClusterRouter::dispatch(std::shared_ptr<Call> call) {
 
 void ClusterRouter::retry_later(std::shared_ptr<Call> call, const std::string& why) {
   const auto now = std::chrono::steady_clock::now();
+  if (stopping_) {
+    call->answer(error_answer(Error::unavailable("the server is shutting down")));
+    return;
+  }
   if (now >= call->deadline) {
     call->answer(error_answer(Error::unavailable(
         "the cluster could not take this write in time (partition " +
@@ -124,10 +140,10 @@ void ClusterRouter::tick(std::chrono::steady_clock::time_point now) {
       later_.erase(later_.begin());
     }
   }
-  for (auto& call : due) dispatch(std::move(call));
+  for (auto& call : due) dispatch(call);
 }
 
-void ClusterRouter::on_call(NatsMessage m) {
+void ClusterRouter::on_call(const NatsMessage& m) {
   if (m.reply.empty()) return;
   WireReader r(m.data);
   const auto partition = static_cast<uint32_t>(r.u64());
@@ -136,7 +152,9 @@ void ClusterRouter::on_call(NatsMessage m) {
   std::string prefix;
   WireWriter(prefix).u64(partition);
   std::string body = m.data.substr(prefix.size());
-  auto reply = [this, to = m.reply](std::string answer) { (void)link_.publish(to, answer); };
+  auto reply = [this, to = m.reply](const std::string& answer) {
+    (void)link_.publish(to, answer);
+  };
   if (!logs_.ready(partition)) {
     Error e = Error::unavailable("node " + std::to_string(self_.node) + " does not own partition " +
                                  std::to_string(partition));
@@ -261,25 +279,25 @@ void ClusterRouter::send(engine::SendRequest request, SendDone done) {
   WireWriter w(call->body);
   w.u8(static_cast<uint8_t>(cluster::Call::kSend));
   put_send_request(w, request);
-  call->answer = [done = std::move(done)](std::string answer) {
+  call->answer = [done = std::move(done)](const std::string& answer) {
     WireReader r(answer);
     done(take_send_result(r));
   };
   call->deadline = std::chrono::steady_clock::now() + write_timeout_;
-  dispatch(std::move(call));
+  dispatch(call);
 }
 
 namespace {
 
 std::function<void(std::string)> stream_answer(engine::WriteRouter::StreamDone done) {
-  return [done = std::move(done)](std::string answer) {
+  return [done = std::move(done)](const std::string& answer) {
     WireReader r(answer);
     done(take_stream_result(r));
   };
 }
 
 std::function<void(std::string)> status_answer(engine::WriteRouter::StatusDone done) {
-  return [done = std::move(done)](std::string answer) {
+  return [done = std::move(done)](const std::string& answer) {
     WireReader r(answer);
     done(take_status(r));
   };
@@ -296,7 +314,7 @@ std::function<void(std::string)> status_answer(engine::WriteRouter::StatusDone d
     __VA_ARGS__;                                                                     \
     call->answer = answer_expr;                                                      \
     call->deadline = std::chrono::steady_clock::now() + write_timeout_;              \
-    dispatch(std::move(call));                                                       \
+    dispatch(call);                                                                  \
   } while (false)
 
 void ClusterRouter::append_chunk(const ChannelKey& key, engine::ChunkRequest request,

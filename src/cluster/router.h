@@ -34,6 +34,8 @@ class ClusterRouter : public engine::WriteRouter {
   void set_engine(engine::Engine* engine) { engine_ = engine; }
   // Subscribes to this node's call subject.
   Status start();
+  // Answers every call waiting for a retry with an error; later retries fail at once.
+  void stop();
 
   uint32_t partition(const ChannelKey& key) const override { return slots_.partition(key); }
   bool decides_here(const ChannelKey& key) override;
@@ -78,11 +80,11 @@ class ClusterRouter : public engine::WriteRouter {
     std::chrono::steady_clock::time_point deadline;
     int attempts = 0;
   };
-  void dispatch(std::shared_ptr<Call> call);
+  void dispatch(const std::shared_ptr<Call>& call);
   void retry_later(std::shared_ptr<Call> call, const std::string& why);
   // Runs an encoded call on the local engine; `answer` gets the encoded result.
   void run_here(std::string_view body, std::function<void(std::string)> answer);
-  void on_call(NatsMessage m);
+  void on_call(const NatsMessage& m);
   static std::string error_answer(const Error& e);
 
   NatsLink& link_;
@@ -94,6 +96,7 @@ class ClusterRouter : public engine::WriteRouter {
   engine::Engine* engine_ = nullptr;
   std::mutex mu_;
   std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<Call>> later_;
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> forwarded_{0};
   std::atomic<uint64_t> retried_{0};
   std::atomic<uint64_t> next_client_no_{0};

@@ -48,7 +48,8 @@ ChannelShard::Batch& ChannelShard::open(const ChannelKey& key) {
 
 void ChannelShard::forget_channel_state() {
   for (auto& [key, st] : channels_) {
-    st->seq_loaded = false;
+    // A channel with sends in flight knows its seq better than the store does.
+    if (st->in_flight == 0) st->seq_loaded = false;
     if (st->subscribers) cached_members_ -= st->subscribers->size();
     st->subscribers.reset();
   }
@@ -498,9 +499,13 @@ void ChannelShard::complete(Batch& batch, const Status& status) {
     }
   }
   if (!status.ok()) {
-    // Seqs handed out after the failure were never written: reload them from the store. (The
-    // store refuses every later write, so no later seq can become durable before a lost one.)
-    for (auto& [key, st] : channels_) st->seq_loaded = false;
+    // Seqs handed out after the failure were never written: reload them from the store once
+    // nothing of the channel is in flight (single node: the store refuses every later write,
+    // so those fail too; cluster: a failed write fails every later one of its partition, and
+    // other partitions' channels must keep the seqs of their writes in flight).
+    for (auto& [key, st] : channels_) {
+      if (st->in_flight == 0) st->seq_loaded = false;
+    }
   }
   for (auto& [key, done] : batch.meta) {
     if (!key) {

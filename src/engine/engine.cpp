@@ -53,10 +53,14 @@ void Engine::forget_channel_state(std::function<void()> done) {
     ChannelShard* s = shard.get();
     s->executor().post([this, s, remaining, shared_done] {
       s->forget_channel_state();
-      if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        settings_.clear();  // again: a read between the first clear and the shards' may refill
-        (*shared_done)();
-      }
+      // Counted a turn later: a send decided earlier in this turn on the state just dropped is
+      // committed (and refused) at the end of this turn, before `done` can run.
+      s->executor().post([this, remaining, shared_done] {
+        if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          settings_.clear();  // again: a read between the first clear and the shards' may refill
+          (*shared_done)();
+        }
+      });
     });
   }
 }
@@ -127,7 +131,7 @@ void Engine::send_batch(std::vector<SendRequest> requests,
 void Engine::change_channel(const ChannelKey& key, std::optional<ChannelInfo> info,
                             std::optional<MemberChange> members, StatusCallback done) {
   if (routed(key)) {
-    router_->change_channel(key, std::move(info), std::move(members), std::move(done));
+    router_->change_channel(key, info, std::move(members), std::move(done));
     return;
   }
   ChannelShard& shard = shard_for(key);

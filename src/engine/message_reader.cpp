@@ -1,5 +1,7 @@
 #include "engine/message_reader.h"
 
+#include "model/snowflake.h"
+
 #include <algorithm>
 #include <deque>
 #include <unordered_set>
@@ -82,6 +84,7 @@ Result<std::optional<Message>> MessageReader::find(const ChannelKey& channel,
 Result<SearchPage> MessageReader::search(const SearchQuery& q) {
   auto matches = [&](const Message& m) {
     if (!q.from_uid.empty() && m.from_uid != q.from_uid) return false;
+    if (q.node_id && SnowflakeGenerator::node_of(m.message_id) != *q.node_id) return false;
     if (q.channel && !(m.channel == *q.channel)) return false;
     if (!q.client_msg_no.empty() && m.client_msg_no != q.client_msg_no) return false;
     if (!q.payload_contains.empty() && m.payload.find(q.payload_contains) == std::string::npos) {

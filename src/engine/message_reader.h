@@ -26,6 +26,8 @@ struct SearchQuery {
   std::string payload_contains;  // decoded bytes
   std::optional<int64_t> message_id;
   std::string client_msg_no;
+  // Only messages stored by this node (the node bits of their message_id).
+  std::optional<uint16_t> node_id;
   size_t limit = 20;
   int64_t offset_message_id = 0;    // exclusive; 0 = none
   uint64_t offset_message_seq = 0;  // exclusive; only with a channel

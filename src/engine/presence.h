@@ -43,6 +43,8 @@ struct LinkInfo {
   std::string transport;     // "tcp", "ws", "wss"
   std::string remote;        // peer address
   int64_t connected_at = 0;  // Unix seconds
+  // Unix milliseconds, by this node's clock: orders logins across the nodes of a cluster.
+  int64_t connected_at_ms = 0;
 };
 
 struct Link {

@@ -368,7 +368,8 @@ void ClientConnection::login(const proto::Connect& connect, const AuthVerdict& v
   info_.device_flag = connect.device_flag;
   info_.device_id = connect.device_id;
   info_.device_level = verdict.device_level;
-  info_.connected_at = unix_seconds();
+  info_.connected_at_ms = unix_millis();
+  info_.connected_at = info_.connected_at_ms / 1000;
 
   std::string out;
   proto::encode(ack, info_.version, out);
@@ -390,6 +391,8 @@ void ClientConnection::login(const proto::Connect& connect, const AuthVerdict& v
                  std::chrono::seconds(2));
     });
   }
+  // The other nodes of a cluster apply the same rule to their connections (asynchronously).
+  if (ctx_.announce_login) ctx_.announce_login(info_);
   spdlog::debug("conn {} ({} {}): uid '{}' device {} connected with protocol {}", info_.id,
                 info_.transport, info_.remote, info_.uid, info_.device_flag, info_.version);
 }

@@ -105,4 +105,19 @@ std::vector<LoginKick> login_kicks(const engine::LinkInfo& me,
   return kicks;
 }
 
+std::vector<LoginKick> remote_login_kicks(const RemoteLogin& login, uint16_t self_node,
+                                          int64_t now_ms, const std::vector<engine::Link>& here) {
+  std::vector<LoginKick> kicks;
+  for (const auto& l : here) {
+    if (l.info.uid != login.uid || l.info.device_flag != login.device_flag) continue;
+    const bool same_device = l.info.device_id == login.device_id;
+    if (!same_device && login.device_level == 0) continue;  // slaves on other devices coexist
+    const bool older = l.info.connected_at_ms < login.login_ms ||
+                       (l.info.connected_at_ms == login.login_ms && self_node < login.node) ||
+                       now_ms - l.info.connected_at_ms > kLoginClockSlackMs;
+    if (older) kicks.push_back(LoginKick{l, same_device});
+  }
+  return kicks;
+}
+
 }  // namespace jindou::gateway

@@ -95,4 +95,24 @@ struct LoginKick {
 std::vector<LoginKick> login_kicks(const engine::LinkInfo& me,
                                    const std::vector<engine::Link>& others);
 
+// A login on another node of a cluster, as that node tells the others (cluster_logins.h).
+struct RemoteLogin {
+  std::string uid;
+  uint8_t device_flag = 0;
+  uint8_t device_level = 0;
+  std::string device_id;
+  int64_t login_ms = 0;  // Unix milliseconds, by its node's clock
+  uint16_t node = 0;
+};
+// A connection online here this much longer than a remote login counts as older than it
+// whatever the two nodes' clocks say.
+inline constexpr int64_t kLoginClockSlackMs = 10'000;
+// Which of this node's connections `login` on another node replaces: login_kicks's rule, with
+// "older" decided across nodes, where connection ids mean nothing: an earlier login time (ties:
+// the smaller node id is older), or online here for more than kLoginClockSlackMs when the
+// login's announcement arrived (`now_ms`). Of two logins racing on two nodes exactly one is
+// kicked, as long as the clocks agree within the slack.
+std::vector<LoginKick> remote_login_kicks(const RemoteLogin& login, uint16_t self_node,
+                                          int64_t now_ms, const std::vector<engine::Link>& here);
+
 }  // namespace jindou::gateway

@@ -217,5 +217,73 @@ TEST(LoginKicks, NewerConnectionsAreNeverKicked) {
   EXPECT_TRUE(login_kicks(me, {link(11, 1, "phone-a"), link(12, 1, "phone-b")}).empty());
 }
 
+// --- logins on other nodes ---
+
+// Connection `id` of alice here, logged in at `at_ms`.
+engine::Link link_at(uint64_t id, uint8_t device_flag, std::string device_id, int64_t at_ms) {
+  engine::Link l = link(id, device_flag, std::move(device_id));
+  l.info.connected_at_ms = at_ms;
+  return l;
+}
+
+RemoteLogin remote(uint8_t device_flag, std::string device_id, uint8_t level, int64_t at_ms,
+                   uint16_t node) {
+  return RemoteLogin{"alice", device_flag, level, std::move(device_id), at_ms, node};
+}
+
+constexpr int64_t kNow = 1'800'000'000'000;
+
+TEST(RemoteLoginKicks, SameDeviceElsewhereReplacesItsStaleConnectionQuietly) {
+  auto kicks = remote_login_kicks(
+      remote(1, "phone-a", 0, kNow, 2), 1, kNow + 5,
+      {link_at(3, 1, "phone-a", kNow - 1000), link_at(4, 1, "phone-b", kNow - 1000),
+       link_at(5, 2, "phone-a", kNow - 1000)});
+  ASSERT_EQ(kicked_ids(kicks), (std::vector<uint64_t>{3}));
+  EXPECT_TRUE(kicks[0].quietly);
+}
+
+TEST(RemoteLoginKicks, MasterLoginElsewhereReplacesOtherDevicesOfItsFlag) {
+  auto kicks = remote_login_kicks(
+      remote(1, "phone-a", 1, kNow, 2), 1, kNow + 5,
+      {link_at(3, 1, "phone-b", kNow - 1000), link_at(4, 2, "web", kNow - 1000)});
+  ASSERT_EQ(kicked_ids(kicks), (std::vector<uint64_t>{3}));
+  EXPECT_FALSE(kicks[0].quietly);
+}
+
+TEST(RemoteLoginKicks, OtherUsersAreNeverKicked) {
+  engine::Link bob = link_at(3, 1, "phone-a", kNow - 1000);
+  bob.info.uid = "bob";
+  EXPECT_TRUE(remote_login_kicks(remote(1, "phone-a", 1, kNow, 2), 1, kNow, {bob}).empty());
+}
+
+TEST(RemoteLoginKicks, NewerConnectionsHereAreKept) {
+  EXPECT_TRUE(remote_login_kicks(remote(1, "phone-a", 1, kNow, 2), 1, kNow + 5,
+                                 {link_at(3, 1, "phone-a", kNow + 1)})
+                  .empty());
+}
+
+TEST(RemoteLoginKicks, OfTwoLoginsInTheSameMillisecondExactlyOneIsKicked) {
+  // Node 1's connection and node 2's login, and the other way round.
+  const bool node1_kicked = !remote_login_kicks(remote(1, "phone-b", 1, kNow, 2), 1, kNow,
+                                                {link_at(3, 1, "phone-a", kNow)})
+                                 .empty();
+  const bool node2_kicked = !remote_login_kicks(remote(1, "phone-a", 1, kNow, 1), 2, kNow,
+                                                {link_at(3, 1, "phone-b", kNow)})
+                                 .empty();
+  EXPECT_NE(node1_kicked, node2_kicked);
+  EXPECT_TRUE(node1_kicked) << "the smaller node id counts as older";
+}
+
+TEST(RemoteLoginKicks, ALongStandingConnectionIsOlderWhateverTheClocksSay) {
+  // The login's node runs 30 s behind: its login time is before this connection's.
+  const int64_t here_at = kNow - 20'000;
+  const RemoteLogin behind = remote(1, "phone-a", 0, kNow - 30'000, 2);
+  EXPECT_EQ(kicked_ids(remote_login_kicks(behind, 1, kNow, {link_at(3, 1, "phone-a", here_at)})),
+            (std::vector<uint64_t>{3}));
+  // Within the slack the clocks decide.
+  EXPECT_TRUE(
+      remote_login_kicks(behind, 1, kNow, {link_at(3, 1, "phone-a", kNow - 5'000)}).empty());
+}
+
 }  // namespace
 }  // namespace jindou::gateway

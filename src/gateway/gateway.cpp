@@ -75,6 +75,14 @@ Gateway::Gateway(std::vector<asio::io_context*> contexts, engine::Engine& engine
 
 Gateway::~Gateway() = default;
 
+void Gateway::set_cluster(cluster::Cluster* cluster) {
+  if (cluster == nullptr) return;
+  logins_ = std::make_unique<LoginAnnouncer>(*cluster);
+  session_.announce_login = [logins = logins_.get()](const engine::LinkInfo& info) {
+    logins->announce(info);
+  };
+}
+
 void Gateway::start() {
   auto bind = [this](ListenerKind kind, const ListenAddress& address, const char* key) {
     try {
@@ -117,6 +125,8 @@ void Gateway::start() {
 
 void Gateway::stop() {
   if (stopping_.exchange(true)) return;
+  // No more announcements: the cluster stops after the gateway.
+  if (logins_) logins_->stop();
   for (auto& l : impl_->listeners) l->stop();
   impl_->sets.stop();
   impl_->sets.for_each([](ClientConnection& c) { c.close_when_answered(); });

@@ -15,8 +15,10 @@
 #include <memory>
 #include <vector>
 
+#include "cluster/cluster.h"
 #include "engine/engine.h"
 #include "gateway/client_counters.h"
+#include "gateway/cluster_logins.h"
 #include "gateway/connect_checks.h"
 #include "gateway/gateway_options.h"
 #include "gateway/session_context.h"
@@ -35,6 +37,9 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
+  // Cluster mode: logins replace the user's connections on the other nodes too
+  // (cluster_logins.h). Call before start().
+  void set_cluster(cluster::Cluster* cluster);
   void start();
   // Stops accepting; every connection answers the SENDs it already took, then closes.
   void stop();
@@ -66,6 +71,7 @@ class Gateway {
   ClientCounters counters_;
   EngineUserDirectory users_;
   SessionContext session_;
+  std::unique_ptr<LoginAnnouncer> logins_;
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> next_id_;
   std::atomic<bool> stopping_{false};

@@ -17,6 +17,7 @@
 namespace jindou::engine {
 class Engine;
 class PresenceTable;
+struct LinkInfo;
 }  // namespace jindou::engine
 
 namespace jindou::gateway {
@@ -32,6 +33,9 @@ struct SessionContext {
   runtime::Executor* blocking_reads = nullptr;
   // Removes connection `id` from io thread `executor`'s set; called once, when it closes.
   std::function<void(size_t executor, uint64_t id)> forget;
+  // Cluster mode: tells the other nodes about a login, so that they kick the connections it
+  // replaces there (cluster_logins.h). Empty on a single node. Never waits.
+  std::function<void(const engine::LinkInfo&)> announce_login = {};
 };
 
 }  // namespace jindou::gateway

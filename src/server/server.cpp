@@ -9,8 +9,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "api/cluster_presence.h"
 #include "api/routes.h"
 #include "model/clock.h"
+#include "server/node_addresses.h"
 
 namespace jindou::server {
 
@@ -24,12 +26,6 @@ namespace {
 
 std::string endpoint(const std::string& host, uint16_t port) {
   return config::Address{host, port}.to_string();
-}
-
-// An address other machines can use: a wildcard listen host becomes the loopback address.
-std::string reachable(const std::string& host, uint16_t port) {
-  const bool wildcard = host.empty() || host == "0.0.0.0" || host == "::";
-  return endpoint(wildcard ? "127.0.0.1" : host, port);
 }
 
 // "2.9.10" -> true when older than 2.10.
@@ -84,6 +80,10 @@ void Server::start() {
   if (cluster_) {
     engine_->set_router(&cluster_->router());
     cluster_->attach(*engine_);
+    // Presence and kicks across nodes: what this node answers the others.
+    api::answer_presence_asks(*cluster_, *engine_);
+    gateway::answer_login_asks(*cluster_, *engine_);
+    cluster_asks_ = std::make_unique<api::ClusterAsks>(*cluster_);
     if (auto s = cluster_->start(); !s.ok()) {
       throw std::runtime_error("cannot join the cluster: " + s.error().message);
     }
@@ -110,7 +110,11 @@ void Server::start() {
                                                                    webhooks_.get(),
                                                                    nullptr,
                                                                    {},
-                                                                   reads_.get()});
+                                                                   reads_.get(),
+                                                                   cluster_.get(),
+                                                                   cluster_asks_.get(),
+                                                                   node_addresses(config_),
+                                                                   config_.cluster.slot_count});
   router_ = std::make_unique<api::Router>(api.manager_token);
   api::add_all_routes(*router_, *api_context_);
 
@@ -127,6 +131,7 @@ void Server::start() {
   gateway_ = std::make_unique<gateway::Gateway>(io_->contexts(), *engine_, engine_->presence(), gw,
                                                 reads_.get());
   api_context_->client_counters = gateway_->counters().named();
+  gateway_->set_cluster(cluster_.get());
   gateway_->start();
   io_->start();
 
@@ -172,22 +177,7 @@ void Server::start_cluster() {
     }
     break;
   }
-  const gateway::GatewayOptions& gw = config_.gateway;
-  const api::ApiOptions& api = config_.api;
-  cluster::Addresses addresses;
-  addresses.api_url = !c.external_api_url.empty()
-                          ? c.external_api_url
-                          : "http://" + reachable(api.http.host, api.http.port);
-  addresses.tcp_addr =
-      !c.external_tcp_addr.empty() ? c.external_tcp_addr : reachable(gw.tcp.host, gw.tcp.port);
-  addresses.ws_addr = !c.external_ws_addr.empty() ? c.external_ws_addr
-                                                  : "ws://" + reachable(gw.ws.host, gw.ws.port);
-  if (!c.external_wss_addr.empty()) {
-    addresses.wss_addr = c.external_wss_addr;
-  } else if (gw.wss) {
-    addresses.wss_addr = "wss://" + reachable(gw.wss->host, gw.wss->port);
-  }
-  cluster_ = std::make_unique<cluster::Cluster>(c, *store_, addresses);
+  cluster_ = std::make_unique<cluster::Cluster>(c, *store_, node_addresses(config_));
   if (auto s = cluster_->connect(urls, std::chrono::seconds(30)); !s.ok()) {
     throw std::runtime_error("cannot join the cluster: " + s.error().message);
   }
@@ -242,6 +232,8 @@ void Server::shutdown() {
   if (gateway_) gateway_->abort_all();
   if (engine_) engine_->reader().cancel_searches();
   if (slow_reads_) slow_reads_->stop();
+  // Routes waiting for the other nodes' answers get them (or give up) before the cluster goes.
+  if (cluster_asks_) cluster_asks_->stop();
   // Writes waiting for the cluster are answered; reads waiting for it return.
   if (cluster_) cluster_->stop();
   // Reads in flight finish and post their completions to the io threads, which run them below.
@@ -256,6 +248,7 @@ void Server::shutdown() {
   http_.reset();
   router_.reset();
   api_context_.reset();
+  cluster_asks_.reset();
   engine_.reset();
   cluster_.reset();
   nats_.reset();

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "api/api_context.h"
+#include "api/cluster_presence.h"
 #include "api/http_server.h"
 #include "api/router.h"
 #include "cluster/cluster.h"
@@ -48,6 +49,8 @@ class Server {
   std::unique_ptr<runtime::ReadPool> reads_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<runtime::ThreadExecutor> slow_reads_;
+  // Cluster mode: where HTTP routes wait for the other nodes (presence, kicks).
+  std::unique_ptr<api::ClusterAsks> cluster_asks_;
   std::unique_ptr<api::ApiContext> api_context_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;

@@ -44,8 +44,8 @@ class WriteSet {
   // kQueueAppend: a put whose key gets the next queue position when it is committed.
   enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange, kQueueAppend };
   struct Op {
-    Column column;
-    OpKind kind;
+    Column column = Column::kDefault;
+    OpKind kind = OpKind::kPut;
     std::string key;
     std::string value;  // kDeleteRange: the exclusive end key
     // Non-zero: the offset in `value` of an 8-byte slot the committer fills with the commit

@@ -32,7 +32,7 @@ channel_props = dict(channel_id=STR, channel_type=INT)
 member_body = lambda field: body(S(**channel_props, **{field: UIDS}))
 paths = {}
 def add(path, method, o): paths.setdefault(path, {})[method] = o
-M = ["Messages"]; C = ["Channels"]; U = ["Users"]; O = ["Operations"]; D = ["Deprecated"]
+M = ["Messages"]; C = ["Channels"]; U = ["Users"]; O = ["Operations"]; D = ["Deprecated"]; CL = ["Cluster"]
 V = ["Conversations"]; W = ["Webhooks"]; ST = ["Streams"]
 add("/message/send", "post", op("Send a message",
     "Stores the message (unless header.no_persist) and answers only after it is durable. Retries with the same (channel, from_uid, client_msg_no) return the original ids and store nothing. With stream_no (see Streams): appends payload as the next chunk of that stream and answers with the anchor's message_id and message_seq plus stream_no and stream_seq; a retried chunk (same client_msg_no in the same stream) is stored once.",
@@ -101,13 +101,13 @@ for path, field, desc in [
 add("/channel/whitelist", "get", op("A channel's allowlist", "", None, resp("uids", UIDS), None, C,
     [q("channel_id", "channel id", required=True), q("channel_type", "channel type", "integer", True)]))
 add("/user/token", "post", op("Register a client token",
-    "Clients must CONNECT with this token when tokenAuthOn is true. device_level 1 (master) kicks the user's other connections with the same device_flag.",
+    "Clients must CONNECT with this token when tokenAuthOn is true. device_level 1 (master) kicks the user's other connections with the same device_flag (on every node of a cluster).",
     body(S(uid=STR, token=STR, device_flag=INT, device_level=FLAG)), None, None, U))
 add("/user/device_quit", "post", op("Log a user's devices out",
-    "Clears the tokens of device_flag (-1 = app, web and pc) and kicks those connections (DISCONNECT reason 12).",
+    "Clears the tokens of device_flag (-1 = app, web and pc) and kicks those connections (DISCONNECT reason 12) on every node of a cluster.",
     body(S(uid=STR, device_flag=INT)), None, None, U))
 add("/user/onlinestatus", "post", op("Which users are online",
-    "One entry per connected device type of each uid given.", body(UIDS),
+    "One entry per connected device type of each uid given, on any node of a cluster.", body(UIDS),
     resp("Online devices", {"type": "array", "items": S(uid=STR, device_flag=INT, online=INT)}), None, U))
 conv_body = lambda **extra: body(S(uid=STR, channel_id={"type": "string", "description": "the peer's uid for person chats"}, channel_type=INT, **extra))
 add("/conversation/sync", "post", op("A user's conversations",
@@ -136,15 +136,35 @@ add("/webhook/deadletters/delete", "post", op("Delete dead letters",
     "Deletes the dead letters `ids`, or all of them with all = 1.",
     body(S(ids={"type": "array", "items": INT}, all=FLAG)), resp("Deleted", S(deleted=INT)), None, W))
 add("/conn/kick", "post", op("Kick a user's connections",
-    "DISCONNECT (reason 12) then close, for device_flag (-1 or absent = all).",
+    "DISCONNECT (reason 12) then close, for device_flag (-1 or absent = all), on every node of a cluster.",
     body(S(uid=STR, device_flag=INT)), None, None, O))
 add("/connz", "get", op("Client connections", "Paged by connection id.", None,
     resp("Connections", S(now=INT, total=INT, offset=INT, limit=INT, connections={"type": "array", "items": S(id=INT, uid=STR, device_flag=INT, device_level=INT, device_id=STR, version=INT, transport=STR, remote=STR, connected_at=INT, uptime_seconds=INT)})),
     None, O, [q("offset", "list connections with a larger id", "integer"), q("limit", "default 100, at most 1000", "integer"), q("uid", "only this user's connections")]))
-add("/varz", "get", op("Node figures", "Connections, traffic, storage and memory of this node.", None,
+add("/varz", "get", op("Node figures", "Connections, traffic, storage and memory of this node; in cluster mode also cluster: {node_id, healthy, nodes_online, partitions_owned, partition_count, forwarded_writes, retried_writes, deliveries_from_others}.", None,
     resp("Figures", {"type": "object"}), None, O))
-add("/health", "get", op("Health", "200 when serving; 503 when storage refuses writes.", None,
-    resp("Serving", S(status=STR)), {"503": resp("Not serving", S(status=STR, msg=STR))}, O, public=True))
+ADDRS = dict(tcp_addr={"type": "string", "description": "host:port for wkproto over TCP"}, ws_addr={"type": "string", "description": "ws://host:port"},
+             wss_addr={"type": "string", "description": "wss://host:port; empty when the node has no WebSocket over TLS"})
+NO_NODE = {"503": resp("No node of the cluster is available", ref("Error"))}
+add("/route", "get", op("Where a user should connect",
+    "The client addresses of the node the user is sent to: in cluster mode a live node chosen by a stable hash of the uid (a user always lands on the same node while it lives; users spread evenly), on a single node its own addresses (external.* when set, else derived from the listen addresses).",
+    None, resp("Addresses", S(**ADDRS)), NO_NODE, CL, [q("uid", "the user", required=True)]))
+add("/route/batch", "post", op("Where many users should connect",
+    "The uids grouped by the node each is sent to (as GET /route): one entry per node that gets some, by node id, uids in the order given.",
+    body(UIDS, ["u1", "u2"]), resp("Groups", {"type": "array", "items": S(uids=UIDS, **ADDRS)}), NO_NODE, CL))
+add("/cluster/nodes", "get", op("The nodes of the cluster",
+    "Every node known (heard from, named in cluster.initNodes, or owning a partition), what each leads (partitions, and hash slots: slot s belongs to partition s % partition_count) and every partition's owner and progress, as the answering node sees them. A single node answers itself alone, holding every slot, with no partitions.",
+    None, resp("Nodes", S(
+        nodes={"type": "array", "items": S(id=INT, online={"type": "boolean", "description": "heard from within the last 3 s"},
+               healthy={"type": "boolean", "description": "online and reaching JetStream"}, api_url=STR, **ADDRS,
+               partitions_led=INT, slots_led=INT)},
+        partitions={"type": "array", "items": S(partition=INT, owner={"type": "integer", "description": "0: none"},
+                    applied={"type": "integer", "description": "last log position durable on the answering node"},
+                    log_last={"type": "integer", "description": "last log position JetStream reported"})},
+        slot_count=INT, partition_count=INT, node_id={"type": "integer", "description": "the answering node"},
+        mode={"type": "string", "enum": ["single", "cluster"]})), None, CL))
+add("/health", "get", op("Health", "200 when serving; 503 {\"status\":\"unavailable\",\"msg\"} when storage refuses writes, and in cluster mode 503 {\"status\":503,\"msg\"} when this node cannot reach NATS or JetStream.", None,
+    resp("Serving", S(status=STR)), {"503": resp("Not serving", S(status={"oneOf": [STR, INT]}, msg=STR))}, O, public=True))
 add("/docs", "get", op("This documentation", "An HTML page.", None, {"description": "HTML", "content": {"text/html": {}}}, None, O, public=True))
 add("/docs/openapi.json", "get", op("The OpenAPI document", "", None, resp("OpenAPI 3"), None, O, public=True))
 
@@ -180,6 +200,7 @@ schemas = {
 tags = [
   {"name": "Streams", "description": "A message that grows after it is stored, e.g. an AI answer token by token: /stream/open stores the anchor, /message/send with stream_no appends chunks (durable before answered, in order), /stream/close ends it. Protocol v5 clients see it grow as EVENT packets (___TextMessageStart, ___TextMessageContent, ___TextMessageEnd); clients of v2-v4 get the anchor as a normal message and read the whole stream by sync with stream_v2 1, which adds stream_data, end and end_reason to anchors (at most 32 MiB of streams per answer)."},
   {"name": "Conversations", "description": "A user's chat list, computed from what is stored: for each channel with messages, the newest message, the read position and an exact unread count (other users' red_dot messages after the read position; sending marks a chat read; a RECVACK does not). A send without header.red_dot counts as red_dot 1. conversation.on false turns the bookkeeping off."},
+  {"name": "Cluster", "description": "Where clients connect and what the cluster looks like (docs/cluster.md). In cluster mode /user/onlinestatus reports the connections of every node, and /conn/kick, /user/device_quit and a master /user/token kick them on every node."},
   {"name": "Webhooks", "description": "With webhook.httpAddr (POST {httpAddr}?event=<name>, JSON body) or webhook.grpcAddr (WuKongIM's WebhookService) set, the server calls your backend with msg.notify (a JSON array of stored message objects, at most msgNotifyEventCountPerPush per call), msg.offline (one message object plus to_uids: the recipients without a connection) and user.onlinestatus (a JSON array of \"uid-deviceFlag-online-connId-deviceOnlineCount-totalOnlineCount\" strings); webhook.focusEvents picks which. Only a 2xx answer counts. Events come from durable state and are delivered at least once, in order per channel: de-duplicate by message_id. With webhook.secret every call carries X-WK-Timestamp and X-WK-Signature: sha256=<hex HMAC-SHA256 of timestamp + \".\" + body>. A call that fails msgNotifyEventRetryMaxCount times (retried after 1 s, doubling to 60 s) becomes a dead letter: list, replay or delete them here."},
 ]
 doc = {"openapi": "3.0.3",
