@@ -143,7 +143,8 @@ void Cluster::run() {
 }
 
 bool Cluster::healthy() const {
-  return link_ && link_->connected() && logs_ && logs_->jetstream_reachable();
+  return link_ && link_->connected() && logs_ && logs_->jetstream_reachable() &&
+         !logs_->diverged();
 }
 
 std::vector<std::pair<NodeInfo, bool>> Cluster::nodes() const {

@@ -21,6 +21,8 @@
 #include <sstream>
 #include <vector>
 
+#include "model/channel.h"
+
 namespace jindou::cluster {
 namespace {
 
@@ -109,7 +111,15 @@ std::string NatsChild::config_text(const ClusterOptions& o) {
   // in a cluster that has no routes, and a route to itself would count as a second peer.
   if (!routes.empty()) {
     c << "cluster {\n";
-    c << "  name: \"jindou\"\n";
+    // Named after its initial nodes: a route from another jindou cluster on the same network
+    // (a reused port, a copied address) is refused instead of merging two clusters.
+    std::string members;
+    for (const auto& node : o.init_nodes) {
+      members += std::to_string(node.id) + "@" + host_port(node.host, node.port) + " ";
+    }
+    char name[32];
+    std::snprintf(name, sizeof(name), "jindou-%08x", crc32_ieee(members));
+    c << "  name: " << quoted(name) << "\n";
     c << "  listen: " << quoted(host_port(o.route_host, o.route_port)) << "\n";
     c << "  routes: [\n";
     for (const auto& route : routes) c << "    " << quoted(route) << "\n";

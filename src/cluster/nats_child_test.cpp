@@ -116,7 +116,7 @@ TEST(NatsChildConfig, ThreeNodesRouteToTheOtherTwo) {
             "  store_dir: \"/srv/jd/node2/nats/store\"\n"
             "}\n"
             "cluster {\n"
-            "  name: \"jindou\"\n"
+            "  name: \"jindou-8e639e79\"\n"
             "  listen: \"127.0.0.1:6302\"\n"
             "  routes: [\n"
             "    \"nats-route://127.0.0.1:6301\"\n"

@@ -25,6 +25,8 @@ std::string republished_of(uint32_t index) { return "jd.r." + std::to_string(ind
 // Early records kept per partition, and positions fetched at once.
 constexpr size_t kMaxAhead = 50'000;
 constexpr size_t kFetchWindow = 256;
+// Polls in a row (one a second) that find a stream behind this node before it counts as lost.
+constexpr int kBehindPollsForLoss = 5;
 
 std::string encode_cursor(uint64_t seq, const Writer& owner) {
   std::string out;
@@ -443,16 +445,26 @@ bool PartitionLogs::jetstream_reachable() const {
          std::chrono::steady_clock::now() - js_ok_at_ < std::chrono::seconds(4);
 }
 
+bool PartitionLogs::diverged() const {
+  std::lock_guard lock(mu_);
+  for (const auto& p : parts_) {
+    if (p->diverged) return true;
+  }
+  return false;
+}
+
 void PartitionLogs::poll_log_last(uint32_t index) {
   std::string stream;
+  uint64_t received = 0;
   {
     std::lock_guard lock(mu_);
     Part& p = *parts_[index];
     if (p.polling) return;
     p.polling = true;
     stream = p.spec.name;
+    received = p.received;
   }
-  link_.last_seq(stream, std::chrono::seconds(2), [this, index](Result<uint64_t> r) {
+  link_.last_seq(stream, std::chrono::seconds(2), [this, index, received](Result<uint64_t> r) {
     std::lock_guard lock(mu_);
     Part& p = *parts_[index];
     p.polling = false;
@@ -461,14 +473,22 @@ void PartitionLogs::poll_log_last(uint32_t index) {
     if (!r.ok()) return;
     const auto now = std::chrono::steady_clock::now();
     js_ok_at_ = now;
-    p.log_last = *r;
+    p.log_last = std::max(p.log_last, *r);
     p.log_last_at = now;
-    if (*r < p.received && !p.diverged) {
-      p.diverged = true;
-      spdlog::error(
-          "partition {}: JetStream stream {} ends at {} but this node applied up to {}: the "
-          "stream was lost or reset; this node will not own the partition",
-          index, p.spec.name, *r, p.received);
+    // A leader may answer a position or two behind a record a replica already republished;
+    // only a stream that stays behind what this node had applied when it asked was lost.
+    if (*r < received) {
+      if (++p.behind_polls == kBehindPollsForLoss && !p.diverged) {
+        p.diverged = true;
+        spdlog::error(
+            "partition {}: JetStream stream {} ends at {} but this node applied up to {}: the "
+            "stream was lost or reset; this node will not own the partition",
+            index, p.spec.name, *r, received);
+      }
+    } else {
+      p.behind_polls = 0;
+      if (p.diverged) spdlog::info("partition {}: stream {} caught up again", index, p.spec.name);
+      p.diverged = false;
     }
   });
 }

@@ -85,6 +85,9 @@ class PartitionLogs {
   std::vector<PartitionStatus> status() const;
   // JetStream answered this node's stream queries within the last few seconds.
   bool jetstream_reachable() const;
+  // A stream stayed behind what this node applied (lost or reset): this node must not be
+  // preferred as an owner.
+  bool diverged() const;
 
   // Periodic work (every ~20 ms): fetches, resyncs, claims, hand-overs, timeouts.
   void tick(std::chrono::steady_clock::time_point now);
@@ -120,6 +123,7 @@ class PartitionLogs {
     bool creating = false;     // the stream is being created there
     bool resync_polling = false;
     bool diverged = false;
+    int behind_polls = 0;
   };
 
   void on_record(uint32_t index, NatsMessage m);
