@@ -34,7 +34,7 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DJINDOU_CORE_ONLY=ON -DJINDOU_FUZ
   -DJINDOU_TESTS=OFF -DJINDOU_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build/fuzz --target fuzz_decoder
 mkdir -p build/fuzz/corpus
-build/fuzz/src/proto/fuzz_decoder -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
+build/fuzz/src/proto/fuzz_decoder -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=1 \
   build/fuzz/corpus "$root/src/proto/fuzz_corpus"
 
 echo "==> the Release build as README.md and bench/README.md give it (no warnings allowed)"

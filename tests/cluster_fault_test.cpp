@@ -12,7 +12,7 @@
 //     connection, and each of them is the stored message of that seq.
 //
 // One line sums the run up: acknowledged, lost, duplicated, nemesis actions, the longest time
-// without any acknowledgement. The run is bounded (about 75 s of workload); the nemesis's choices
+// without any acknowledgement. The run is bounded (about 55 s of workload); the nemesis's choices
 // are random, seeded from JINDOU_FAULT_SEED when set (the seed is printed).
 #include <gtest/gtest.h>
 
@@ -55,7 +55,7 @@ constexpr int kGroups = 15;
 constexpr int kPersons = 15;
 static_assert(kPersons <= kSenders * kWatchers,
               "person channels are distinct sender/watcher pairs");
-constexpr auto kWorkload = seconds(75);
+constexpr auto kWorkload = seconds(55);
 constexpr int kAttempts = 5;  // tries of one send (same client_msg_no) before giving up
 constexpr auto kRequestTimeout = seconds(25);  // above the cluster's 20 s write timeout
 
