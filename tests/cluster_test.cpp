@@ -19,6 +19,7 @@
 
 #include "client/wk_client.h"
 #include "cluster_test.h"
+#include "support/webhook_receiver.h"
 #include "model/channel.h"
 #include "model/error.h"
 #include "proto/packet.h"
@@ -50,7 +51,10 @@ class ClusterTest : public ::testing::Test {
     start_error_.clear();
     try {
       ServerOptions base;
-      base.args = {"-o", "tokenAuthOn=true"};
+      // Every node calls one receiver: each event must reach it once per cluster.
+      webhooks_ = std::make_unique<HttpWebhookReceiver>();
+      base.args = {"-o", "tokenAuthOn=true", "-o", "webhook.httpAddr=" + webhooks_->url(), "-o",
+                   "webhook.msgNotifyEventPushInterval=100ms"};
       base.ready_timeout = seconds(60);
       cluster_ = std::make_unique<ClusterProcess>(3, base);
       const auto t0 = Clock::now();
@@ -66,7 +70,10 @@ class ClusterTest : public ::testing::Test {
       if (cluster_) start_error_ += "\n" + cluster_->logs_tail(60);
     }
   }
-  static void TearDownTestSuite() { cluster_.reset(); }
+  static void TearDownTestSuite() {
+    cluster_.reset();
+    webhooks_.reset();
+  }
 
   void SetUp() override {
     ASSERT_TRUE(start_error_.empty()) << "the cluster did not start: " << start_error_;
@@ -195,6 +202,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   static inline std::unique_ptr<ClusterProcess> cluster_;
+  static inline std::unique_ptr<HttpWebhookReceiver> webhooks_;
   static inline std::string start_error_;
 
  private:
@@ -405,6 +413,96 @@ TEST_F(ClusterTest, ConnectionIdsCarryTheirNodeSoASkipNamesOneConnection) {
           << "connection " << Int(c, "id") << " of node " << n;
     }
   }
+}
+
+TEST_F(ClusterTest, WebhookEventsFireOncePerCluster) {
+  // Messages accepted through every node, to channels of every owner: the receiver (called by
+  // all three nodes) gets each message in msg.notify exactly once.
+  const std::string from = Id("hook");
+  std::set<int64_t> sent;
+  for (int i = 0; i < 30; ++i) {
+    const HttpResult r =
+        http(i % 3 + 1).post("/message/send", SendBody(from, "hook-g" + std::to_string(i), kGroup));
+    ASSERT_EQ(r.status, 200) << r.body << r.error;
+    sent.insert(Int(r.json(), "message_id"));
+  }
+  auto notified = [&from](const std::vector<WebhookCall>& calls) {
+    std::multiset<int64_t> ids;
+    for (const auto& c : calls) {
+      if (c.event != "msg.notify" || !c.accepted) continue;
+      const json::value body = json::parse(c.body);
+      for (const auto& m : body.as_array()) {
+        if (Str(m, "from_uid") == from) ids.insert(Int(m, "message_id"));
+      }
+    }
+    return ids;
+  };
+  ASSERT_TRUE(webhooks_->wait_until(
+      [&](const std::vector<WebhookCall>& calls) {
+        const auto ids = notified(calls);
+        return std::all_of(sent.begin(), sent.end(), [&](int64_t id) { return ids.count(id); });
+      },
+      seconds(30)))
+      << "not every message was notified";
+  // Duplicates would come from the other nodes' queues within their push interval.
+  std::this_thread::sleep_for(milliseconds(1500));
+  const auto ids = notified(webhooks_->calls());
+  for (int64_t id : sent) EXPECT_EQ(ids.count(id), 1u) << "message " << id;
+  EXPECT_EQ(ids.size(), sent.size());
+}
+
+TEST_F(ClusterTest, ClusterMessagesOnAnyNodeSelectsTheStoringNode) {
+  const std::string from = Id("search");
+  std::set<int64_t> sent;
+  for (int i = 0; i < 24; ++i) {
+    const HttpResult r = http(i % 3 + 1).post(
+        "/message/send", SendBody(from, "search-g" + std::to_string(i), kGroup));
+    ASSERT_EQ(r.status, 200) << r.body << r.error;
+    sent.insert(Int(r.json(), "message_id"));
+  }
+  for (int via = 1; via <= 3; ++via) {
+    // Without node_id: every node's messages, through any node.
+    const HttpResult all = http(via).get("/cluster/messages?limit=1000&from_uid=" + from);
+    ASSERT_EQ(all.status, 200) << all.body;
+    std::set<int64_t> found;
+    const json::value all_body = all.json();
+    for (const auto& m : all_body.at("data").as_array()) found.insert(Int(m, "message_id"));
+    EXPECT_EQ(found, sent) << "through node " << via;
+    // node_id: exactly the messages that node stored (their ids carry its node bits).
+    std::set<int64_t> by_node;
+    for (int k = 1; k <= 3; ++k) {
+      const HttpResult r = http(via).get("/cluster/messages?limit=1000&node_id=" +
+                                         std::to_string(k) + "&from_uid=" + from);
+      ASSERT_EQ(r.status, 200) << r.body;
+      const json::value body = r.json();
+      for (const auto& m : body.at("data").as_array()) {
+        const int64_t id = Int(m, "message_id");
+        EXPECT_EQ((id >> 12) & 1023, k) << "message " << id << " listed for node " << k;
+        by_node.insert(id);
+      }
+    }
+    EXPECT_EQ(by_node, sent) << "the nodes' parts do not add up, through node " << via;
+    EXPECT_EQ(http(via).get("/cluster/messages?node_id=9").status, 404);
+  }
+}
+
+TEST_F(ClusterTest, OnlineStatusAndKicksReachEveryNode) {
+  const std::string uid = Id("roamer");
+  auto client = Client(3, uid);
+  // Online through nodes 1 and 2, which hold none of its connections.
+  for (int via : {1, 2}) {
+    const HttpResult r = http(via).post("/user/onlinestatus", json::array{json::value(uid)});
+    ASSERT_EQ(r.status, 200) << r.body;
+    bool online = false;
+    const json::value body = r.json();
+    for (const auto& e : body.as_array()) {
+      if (Str(e, "uid") == uid && Int(e, "online") == 1) online = true;
+    }
+    EXPECT_TRUE(online) << "node " << via << ": " << r.body;
+  }
+  // A kick through node 2 closes the connection on node 3.
+  ASSERT_TRUE(IsOk(http(2).post("/conn/kick", json::object{{"uid", uid}})));
+  EXPECT_TRUE(client->wait_closed(seconds(10))) << "the client on node 3 was not kicked";
 }
 
 TEST_F(ClusterTest, TokensSetThroughOneNodeAuthenticateOnTheOthers) {

@@ -48,7 +48,6 @@ PartitionLogs::PartitionLogs(NatsLink& link, store::Store& local, Membership& me
       local_(local),
       membership_(membership),
       self_(self),
-      replicas_(replicas),
       hooks_(std::move(hooks)) {
   for (uint32_t i = 0; i < count; ++i) {
     auto p = std::make_unique<Part>();

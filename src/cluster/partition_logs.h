@@ -149,7 +149,6 @@ class PartitionLogs {
   store::Store& local_;
   Membership& membership_;
   const Writer self_;
-  const int replicas_;
   Hooks hooks_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
