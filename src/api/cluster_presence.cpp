@@ -45,7 +45,7 @@ ClusterAsks::~ClusterAsks() {
   stop();
 }
 
-void ClusterAsks::run(std::function<void(cluster::Cluster*)> task) {
+void ClusterAsks::run(const std::function<void(cluster::Cluster*)>& task) {
   std::function<void()> job = [this, task] { task(&cluster_); };
   if (!queue_.push(job)) task(nullptr);
 }
@@ -57,9 +57,9 @@ void ClusterAsks::stop() {
   }
 }
 
-void with_cluster(ApiContext& ctx, std::function<void(cluster::Cluster*)> fn) {
+void with_cluster(ApiContext& ctx, const std::function<void(cluster::Cluster*)>& fn) {
   if (ctx.cluster == nullptr || ctx.cluster_asks == nullptr) return fn(nullptr);
-  ctx.cluster_asks->run(std::move(fn));
+  ctx.cluster_asks->run(fn);
 }
 
 // --- answering the other nodes ---------------------------------------------------------------

@@ -47,7 +47,7 @@ class ClusterAsks {
   ClusterAsks& operator=(const ClusterAsks&) = delete;
 
   // Runs `task` on one of the threads with the cluster, or (stopped) here with nullptr.
-  void run(std::function<void(cluster::Cluster*)> task);
+  void run(const std::function<void(cluster::Cluster*)>& task);
   void stop();
 
  private:
@@ -58,7 +58,7 @@ class ClusterAsks {
 
 // Runs `fn` with ctx.cluster where it may wait: on a ClusterAsks thread in cluster mode, here on a
 // single node (with nullptr). While the server shuts down it runs here with nullptr too.
-void with_cluster(ApiContext& ctx, std::function<void(cluster::Cluster*)> fn);
+void with_cluster(ApiContext& ctx, const std::function<void(cluster::Cluster*)>& fn);
 
 // Answers presence.online and presence.kick from the other nodes with this node's connections.
 // Call before cluster.start().

@@ -41,6 +41,7 @@ const Target& target_for(const std::vector<Target>& all, const std::vector<uint1
 
 std::vector<uint16_t> ids_of(const std::vector<Target>& all) {
   std::vector<uint16_t> ids;
+  ids.reserve(all.size());
   for (const auto& t : all) ids.push_back(t.id);
   return ids;
 }
