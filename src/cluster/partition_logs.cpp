@@ -492,7 +492,7 @@ void PartitionLogs::poll_log_last(uint32_t index) {
   });
 }
 
-void PartitionLogs::try_claim(uint32_t index, std::chrono::steady_clock::time_point) {
+void PartitionLogs::append_claim(uint32_t index, bool release) {
   std::string subject;
   uint64_t expected = 0;
   {
@@ -500,42 +500,25 @@ void PartitionLogs::try_claim(uint32_t index, std::chrono::steady_clock::time_po
     Part& p = *parts_[index];
     p.claiming = true;
     subject = p.spec.subject;
-    expected = p.received;
+    // A claim follows what this node applied; a release follows this owner's own writes.
+    expected = release ? p.next_seq - 1 : p.received;
   }
   const std::string msg_id = std::to_string(self_.node) + "-" + std::to_string(self_.boot) +
-                             "-claim-" + std::to_string(index) + "-" + std::to_string(expected);
-  link_.request(subject, encode_claim(self_, self_),
+                             (release ? "-release-" : "-claim-") + std::to_string(index) + "-" +
+                             std::to_string(expected);
+  link_.request(subject, encode_claim(self_, release ? Writer{} : self_),
                 {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(expected)}},
-                std::chrono::seconds(3), [this, index](const Result<NatsMessage>&) {
+                std::chrono::seconds(3), [this, index, release](const Result<NatsMessage>& r) {
                   std::lock_guard lock(mu_);
                   Part& p = *parts_[index];
                   p.claiming = false;
-                  // Refused: the log holds records this node has not received; the next
-                  // tick fetches them (the stream's last position is known from now).
-                });
-}
-
-void PartitionLogs::release(uint32_t index) {
-  std::string subject;
-  uint64_t expected = 0;
-  {
-    std::lock_guard lock(mu_);
-    Part& p = *parts_[index];
-    p.claiming = true;
-    subject = p.spec.subject;
-    expected = p.next_seq - 1;
-  }
-  const std::string msg_id = std::to_string(self_.node) + "-" + std::to_string(self_.boot) +
-                             "-release-" + std::to_string(index) + "-" + std::to_string(expected);
-  link_.request(subject, encode_claim(self_, Writer{}),
-                {{"Nats-Msg-Id", msg_id}, {"Nats-Expected-Last-Sequence", std::to_string(expected)}},
-                std::chrono::seconds(3), [this, index](Result<NatsMessage> r) {
-                  std::lock_guard lock(mu_);
-                  Part& p = *parts_[index];
-                  p.claiming = false;
+                  // A refused claim is tried again on a later tick (which fetches what this
+                  // node lacked); a refused release leaves the partition to catch up and be
+                  // decided here again.
                   const bool stored = r.ok() && r->data.find("\"error\"") == std::string::npos;
-                  // Not handed over: catch up and decide it again.
-                  if (!stored && p.role == Role::kReleasing) p.role = Role::kResyncing;
+                  if (release && !stored && p.role == Role::kReleasing) {
+                    p.role = Role::kResyncing;
+                  }
                 });
 }
 
@@ -611,8 +594,8 @@ void PartitionLogs::tick(std::chrono::steady_clock::time_point now) {
     drain(index);
     fetch_missing(index);
   }
-  for (uint32_t index : claims) try_claim(index, now);
-  for (uint32_t index : releases) release(index);
+  for (uint32_t index : claims) append_claim(index, false);
+  for (uint32_t index : releases) append_claim(index, true);
   for (uint32_t index : resyncs) {
     std::string stream;
     {

@@ -140,8 +140,9 @@ class PartitionLogs {
   // Fails every waiting publish of `p` (lock held): returns their callbacks.
   std::vector<store::CommitCallback> fail_waiters(Part& p);
   void become_ready(uint32_t index);
-  void try_claim(uint32_t index, std::chrono::steady_clock::time_point now);
-  void release(uint32_t index);
+  // Appends a claim of the partition for this node, or (release) one naming nobody, with the
+  // expected last position that makes it fail when this node has not seen the whole log.
+  void append_claim(uint32_t index, bool release);
   void poll_log_last(uint32_t index);
   static std::string cursor_name(uint32_t index);
 
